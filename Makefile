@@ -1,0 +1,128 @@
+# hydrores — plain Makefile (style of Redis and git).
+#
+#   make run        set up what is missing, build, run the default experiment
+#   make check      set up what is missing, build, run the whole test suite
+#   make bench      build and print the benchmark figures
+#   make deps       install the Debian packages the build needs (as root)
+#   make SANITIZER=address,undefined check    sanitizer build under build/san/
+#   make WERROR=1   turn warnings into errors (CI does this)
+
+# Debian packages the build and tests need; `make deps` installs the missing ones.
+DEB_PKGS = gcc make pkg-config libfftw3-dev libgsl-dev libxml2-dev libcmocka-dev \
+           libxml2-utils
+
+PKGS    = fftw3 gsl libxml-2.0 cmocka
+VERSION = 0.1.0
+
+OPT      ?= -O2 -march=native
+WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+            -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wcast-align \
+            -Wno-unused-parameter
+ifeq ($(WERROR),1)
+WARN     += -Werror
+endif
+
+ifneq ($(SANITIZER),)
+BUILD    ?= build/san
+SANFLAGS  = -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT       = -O1 -g
+else
+BUILD    ?= build
+SANFLAGS  =
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS  ?=
+CFLAGS  += -std=gnu11 -g $(OPT) $(WARN) $(SANFLAGS) -fopenmp -I. $(PKG_CFLAGS) \
+           -MMD -MP -DHR_VERSION='"$(VERSION)"' \
+           -DHR_BUILD_FLAGS='"$(strip $(OPT) $(SANFLAGS))"'
+LDFLAGS += $(SANFLAGS) -fopenmp
+LDLIBS  += $(PKG_LIBS) -lm
+
+MODULES  = shallowwater reservoir evolve tasks interface
+LIB_SRC  = $(filter-out interface/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB      = $(BUILD)/libhydrores.a
+BIN      = $(BUILD)/hydrores
+
+TEST_SRC = $(wildcard tests/*.c)
+TEST_BIN = $(TEST_SRC:%.c=$(BUILD)/%)
+BENCH_SRC = $(wildcard bench/*.c)
+BENCH_BIN = $(BENCH_SRC:%.c=$(BUILD)/%)
+
+.PHONY: all deps check test-run bench bench-run run run-only clean
+.DEFAULT_GOAL := all
+
+all: $(BIN) $(TEST_BIN) $(BENCH_BIN)
+
+# V=1 shows the whole commands.
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+.SECONDARY:
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(BIN): $(BUILD)/interface/main.o $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+# Installs the missing Debian packages (needs root; prints the command if not).
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "make deps: missing Debian packages:$$missing"; \
+	    echo "  run: sudo apt-get install$$missing"; exit 1; \
+	  fi; \
+	fi
+
+# `check` and `run` install first, then re-enter make so pkg-config sees the
+# freshly installed packages.
+check: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all
+	@BUILD=$(BUILD) HYDRORES=$(BIN) sh tests/run-all.sh $(TEST_BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory bench-run
+
+bench-run: all
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+run: deps
+	@$(MAKE) --no-print-directory run-only
+
+run-only: all
+	@sh configs/default-run.sh $(BIN) $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(LIB_OBJ:.o=.d) $(TEST_BIN:=.d) $(BENCH_BIN:=.d) $(BUILD)/interface/main.d

@@ -1,0 +1,67 @@
+/* cmd_info.c — `hydrores info`: version, build flags, library versions and
+ * the thread count, so a result can always be tied to the build that made it. */
+#include "interface/cli.h"
+#include "interface/status.h"
+
+#include <fftw3.h>
+#include <gsl/gsl_version.h>
+#include <libxml/xmlversion.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#ifndef HR_VERSION
+#define HR_VERSION "unknown"
+#endif
+#ifndef HR_BUILD_FLAGS
+#define HR_BUILD_FLAGS "unknown"
+#endif
+
+int hr_cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}
+
+int hr_cli_fail(int exit_code, const char *what)
+{
+    const char *msg = hr_error_message();
+    if (msg[0])
+        fprintf(stderr, "hydrores: %s: %s\n", what, msg);
+    else
+        fprintf(stderr, "hydrores: %s\n", what);
+    return exit_code;
+}
+
+double hr_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+int hr_cmd_info(int argc, char **argv)
+{
+    if (hr_cli_wants_help(argc, argv)) {
+        printf("usage: hydrores info\n\n"
+               "Prints the version, the build flags, the versions of the libraries\n"
+               "hydrores was built against, and the number of OpenMP threads it\n"
+               "will use (set OMP_NUM_THREADS to change it).\n");
+        return HR_EXIT_OK;
+    }
+    if (argc > 1) {
+        fprintf(stderr, "hydrores info: unexpected argument '%s' (info takes none)\n", argv[1]);
+        return HR_EXIT_USAGE;
+    }
+    printf("hydrores    %s\n", HR_VERSION);
+    printf("build       %s, %s, gcc %s\n", HR_BUILD_FLAGS, __DATE__, __VERSION__);
+    printf("fftw        %s\n", fftw_version);
+    printf("gsl         %s (headers %s)\n", gsl_version, GSL_VERSION);
+    printf("libxml2     %s\n", LIBXML_DOTTED_VERSION);
+    printf("openmp      %d (spec date), %d threads, %d processors\n", _OPENMP,
+           omp_get_max_threads(), omp_get_num_procs());
+    return HR_EXIT_OK;
+}

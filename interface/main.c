@@ -1,0 +1,51 @@
+/* main.c — the `hydrores` command-line program: a table of subcommands. */
+#include "interface/cli.h"
+#include "interface/status.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"info", hr_cmd_info, "version, build flags, library versions, thread count"},
+};
+
+static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: hydrores COMMAND [ARGS...]\n\n"
+               "Physical reservoir computing with water waves.\n\ncommands:\n");
+    for (int i = 0; i < ncommands; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'hydrores COMMAND --help' describes one command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    hr_init();
+    if (argc < 2) {
+        usage(stderr);
+        return HR_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return HR_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("hydrores %s\n", HR_VERSION);
+        return HR_EXIT_OK;
+    }
+    for (int i = 0; i < ncommands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "hydrores: unknown command '%s' (allowed:", argv[1]);
+    for (int i = 0; i < ncommands; i++)
+        fprintf(stderr, " %s", commands[i].name);
+    fprintf(stderr, ")\n");
+    return HR_EXIT_USAGE;
+}
