@@ -8,6 +8,43 @@
 enum { HR_EXIT_OK = 0, HR_EXIT_FAIL = 1, HR_EXIT_USAGE = 2 };
 
 int hr_cmd_info(int argc, char **argv);
+int hr_cmd_run(int argc, char **argv);
+int hr_cmd_simulate(int argc, char **argv);
+int hr_cmd_schema(int argc, char **argv);
+
+#include <stdio.h>
+
+#include "interface/outdir.h"
+#include "reservoir/experiment.h"
+
+#define HR_CLI_MAX_SET 256
+
+/* Options shared by run, simulate and evolve. */
+typedef struct hr_cli_opts {
+    const char *config;              /* experiment file */
+    const char *out;                 /* --out DIR */
+    const char *set[HR_CLI_MAX_SET]; /* --set NAME=VALUE */
+    int nset;
+    const char *genome;              /* --genome V1,V2,... */
+    int force;                       /* --force */
+    int resume;                      /* --resume (evolve) */
+    long long seed;                  /* --seed (evolve; -1 = from the file) */
+    int threads;                     /* --threads (0 = all) */
+    long long max_evals;             /* --max-evals (0 = from the file) */
+    double time_limit;               /* --time-limit seconds (0 = none) */
+    int quiet;                       /* --quiet */
+} hr_cli_opts;
+
+/* Parses the options; prints the problem and returns HR_EXIT_USAGE if bad. */
+int hr_cli_parse(int argc, char **argv, hr_cli_opts *o, int allow_evolve);
+
+/* Loads CONFIG and applies --set and --genome. */
+int hr_cli_load(const hr_cli_opts *o, hr_experiment **out);
+
+/* Output files of an evaluation (config.xml, readout.csv, metrics.csv). */
+int hr_write_result(const hr_outdir *od, const hr_experiment *e, const hr_result *r);
+int hr_write_traces(const hr_outdir *od, const hr_result *r);
+void hr_print_summary(FILE *f, const hr_experiment *e, const hr_result *r);
 
 /* True if argv contains -h or --help. */
 int hr_cli_wants_help(int argc, char **argv);

@@ -10,6 +10,9 @@ static const struct command {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
+    {"run", hr_cmd_run, "evaluate an experiment: readout matrix, separability, task score"},
+    {"simulate", hr_cmd_simulate, "run the substrate on an experiment's stimuli, write traces"},
+    {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
     {"info", hr_cmd_info, "version, build flags, library versions, thread count"},
 };
 

@@ -1,0 +1,331 @@
+/* cmd_run.c — `hydrores run`, `hydrores simulate` and `hydrores schema`. */
+#include "interface/cli.h"
+#include "interface/config.h"
+#include "interface/outdir.h"
+#include "interface/status.h"
+#include "reservoir/experiment.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hr_cli_parse(int argc, char **argv, hr_cli_opts *o, int allow_evolve)
+{
+    memset(o, 0, sizeof *o);
+    o->threads = 0;
+    o->seed = -1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED()                                                                            \
+    do {                                                                                  \
+        if (!val) {                                                                       \
+            fprintf(stderr, "hydrores %s: %s needs a value\n", argv[0], a);               \
+            return HR_EXIT_USAGE;                                                         \
+        }                                                                                 \
+        i++;                                                                              \
+    } while (0)
+        if (strcmp(a, "--out") == 0) {
+            NEED();
+            o->out = val;
+        } else if (strcmp(a, "--set") == 0) {
+            NEED();
+            if (o->nset >= HR_CLI_MAX_SET) {
+                fprintf(stderr, "hydrores %s: too many --set (allowed: at most %d)\n", argv[0],
+                        HR_CLI_MAX_SET);
+                return HR_EXIT_USAGE;
+            }
+            o->set[o->nset++] = val;
+        } else if (strcmp(a, "--genome") == 0) {
+            NEED();
+            o->genome = val;
+        } else if (strcmp(a, "--force") == 0) {
+            o->force = 1;
+        } else if (allow_evolve && strcmp(a, "--resume") == 0) {
+            o->resume = 1;
+        } else if (allow_evolve && (strcmp(a, "--seed") == 0 || strcmp(a, "--threads") == 0 ||
+                                    strcmp(a, "--max-evals") == 0 ||
+                                    strcmp(a, "--time-limit") == 0)) {
+            NEED();
+            char *end;
+            double v = strtod(val, &end);
+            int isint = strcmp(a, "--time-limit") != 0;
+            if (end == val || *end || !(v >= 0) || !isfinite(v) || (isint && v != floor(v)) ||
+                v > 4294967295.0) {
+                fprintf(stderr, "hydrores %s: %s %s: not a valid value (allowed: %s)\n", argv[0], a,
+                        val, isint ? "a whole number >= 0" : "seconds >= 0");
+                return HR_EXIT_USAGE;
+            }
+            if (strcmp(a, "--seed") == 0)
+                o->seed = (long long)v;
+            else if (strcmp(a, "--threads") == 0)
+                o->threads = (int)v;
+            else if (strcmp(a, "--max-evals") == 0)
+                o->max_evals = (long long)v;
+            else
+                o->time_limit = v;
+        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
+            o->quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "hydrores %s: unknown option '%s' (see hydrores %s --help)\n", argv[0],
+                    a, argv[0]);
+            return HR_EXIT_USAGE;
+        } else if (!o->config) {
+            o->config = a;
+        } else {
+            fprintf(stderr, "hydrores %s: unexpected argument '%s' (one CONFIG file allowed)\n",
+                    argv[0], a);
+            return HR_EXIT_USAGE;
+        }
+#undef NEED
+    }
+    if (!o->config) {
+        fprintf(stderr, "hydrores %s: missing CONFIG (see hydrores %s --help)\n", argv[0], argv[0]);
+        return HR_EXIT_USAGE;
+    }
+    return HR_EXIT_OK;
+}
+
+int hr_cli_load(const hr_cli_opts *o, hr_experiment **out)
+{
+    hr_experiment *e;
+    int st = hr_config_load(o->config, &e);
+    if (st)
+        return st;
+    for (int i = 0; i < o->nset; i++) {
+        char name[128];
+        const char *eq = strchr(o->set[i], '=');
+        if (!eq || eq == o->set[i] || (size_t)(eq - o->set[i]) >= sizeof name) {
+            hr_experiment_destroy(e);
+            return HR_ERROR(HR_EINVAL, "--set %s: expected NAME=VALUE (allowed NAME: a gene or "
+                            "section.setting)", o->set[i]);
+        }
+        memcpy(name, o->set[i], (size_t)(eq - o->set[i]));
+        name[eq - o->set[i]] = '\0';
+        if ((st = hr_experiment_set(e, name, eq + 1))) {
+            hr_experiment_destroy(e);
+            return st;
+        }
+    }
+    if (o->genome) {
+        double g[HR_MAX_GENES];
+        int n = 0;
+        const char *c = o->genome;
+        while (*c) {
+            char *end;
+            if (n >= HR_MAX_GENES)
+                break;
+            g[n] = strtod(c, &end);
+            if (end == c || (*end && *end != ',' && *end != ';')) {
+                hr_experiment_destroy(e);
+                return HR_ERROR(HR_EPARSE, "--genome: value %d ('%.20s') is not a number (allowed: "
+                                "V1,V2,... with each V in 0 .. 1)", n + 1, c);
+            }
+            n++;
+            c = *end ? end + 1 : end;
+        }
+        if ((st = hr_experiment_set_genome(e, g, n))) {
+            hr_experiment_destroy(e);
+            return hr_error_prefix(st, "--genome");
+        }
+    }
+    if ((st = hr_experiment_check(e))) {
+        hr_experiment_destroy(e);
+        return st;
+    }
+    *out = e;
+    return HR_OK;
+}
+
+int hr_write_traces(const hr_outdir *od, const hr_result *r)
+{
+    if (r->ntraces == 0)
+        return HR_OK;
+    FILE *f = hr_outdir_open(od, "traces.csv");
+    if (!f)
+        return HR_EIO;
+    int nt = 0;
+    for (int s = 0; s < r->ntraces; s++)
+        nt = r->traces[s].nt > nt ? r->traces[s].nt : nt;
+    fprintf(f, "t");
+    for (int s = 0; s < r->ntraces; s++)
+        for (int p = 0; p < r->traces[s].nprobes; p++)
+            fprintf(f, ",run%d_probe%d", s, p);
+    fprintf(f, "\n");
+    for (int k = 0; k < nt; k++) {
+        fprintf(f, "%.10g", k * r->traces[0].dt);
+        for (int s = 0; s < r->ntraces; s++) {
+            const hr_traces *t = &r->traces[s];
+            for (int p = 0; p < t->nprobes; p++) {
+                if (k < t->nt)
+                    fprintf(f, ",%.17g", t->data[(size_t)p * (size_t)t->nt + (size_t)k]);
+                else
+                    fprintf(f, ",");
+            }
+        }
+        fprintf(f, "\n");
+    }
+    return hr_close_checked(f, "traces.csv");
+}
+
+static void write_rows(FILE *f, const char *set, const double *x, const double *y,
+                       const double *p, int n, int ncols, int nout, int first)
+{
+    for (int i = 0; i < n; i++) {
+        fprintf(f, "%d,%s", first + i, set);
+        for (int j = 0; j < ncols; j++)
+            fprintf(f, ",%.17g", x[(size_t)i * ncols + j]);
+        for (int k = 0; k < nout; k++)
+            fprintf(f, ",%.17g", y[(size_t)i * nout + k]);
+        for (int k = 0; k < nout; k++)
+            fprintf(f, ",%.17g", p[(size_t)i * nout + k]);
+        fprintf(f, "\n");
+    }
+}
+
+int hr_write_result(const hr_outdir *od, const hr_experiment *e, const hr_result *r)
+{
+    char path[1200];
+    hr_outdir_path(od, "config.xml", path, sizeof path);
+    int st = hr_config_write_file(e, path);
+    if (st)
+        return st;
+    FILE *f = hr_outdir_open(od, "readout.csv");
+    if (!f)
+        return HR_EIO;
+    fprintf(f, "row,set");
+    for (int j = 0; j < r->ncols; j++)
+        fprintf(f, ",x%d", j);
+    for (int k = 0; k < r->nout; k++)
+        fprintf(f, ",target%d", k);
+    for (int k = 0; k < r->nout; k++)
+        fprintf(f, ",prediction%d", k);
+    fprintf(f, "\n");
+    write_rows(f, "train", r->x, r->y, r->pred, r->nrows, r->ncols, r->nout, 0);
+    write_rows(f, "test", r->xh, r->yh, r->predh, r->nheld, r->ncols, r->nout, r->nrows);
+    if ((st = hr_close_checked(f, "readout.csv")))
+        return st;
+    if (!(f = hr_outdir_open(od, "metrics.csv")))
+        return HR_EIO;
+    fprintf(f, "name,value\n");
+    fprintf(f, "det_abs,%.17g\nlogdet,%.17g\nlogdet_gram,%.17g\n", r->det_abs, r->logdet,
+            r->logdet_gram);
+    fprintf(f, "kernel_rank,%.17g\neffective_rank,%.17g\ncondition,%.17g\n", r->kernel_rank,
+            r->gen_rank, r->cond);
+    fprintf(f, "lambda,%.17g\n%s_train,%.17g\n%s,%.17g\nfitness,%.17g\n", r->lambda, r->score_name,
+            r->score_train, r->score_name, r->score, r->fitness);
+    fprintf(f, "rows,%d\ncolumns,%d\nheldout_rows,%d\n", r->nrows, r->ncols, r->nheld);
+    return hr_close_checked(f, "metrics.csv");
+}
+
+void hr_print_summary(FILE *f, const hr_experiment *e, const hr_result *r)
+{
+    fprintf(f, "%-22s %s (%s, %s encoding, %s task)\n", "experiment", e->name,
+            e->sec[HR_SEC_SUBSTRATE]->kind, e->sec[HR_SEC_ENCODER]->kind, e->sec[HR_SEC_TASK]->kind);
+    fprintf(f, "%-22s %d x %d (+%d held-out rows)\n", "readout matrix X", r->nrows, r->ncols,
+            r->nheld);
+    if (r->nrows == r->ncols)
+        fprintf(f, "%-22s %.6g (log %.6g)\n", "|det X|", r->det_abs, r->logdet);
+    fprintf(f, "%-22s %.6g\n", "log det(XtX + lI)", r->logdet_gram);
+    fprintf(f, "%-22s %.0f / effective %.3g\n", "rank", r->kernel_rank, r->gen_rank);
+    fprintf(f, "%-22s %.4g\n", "condition number", r->cond);
+    fprintf(f, "%-22s %.6g (train %.6g, ridge lambda %.0e)\n", r->score_name, r->score,
+            r->score_train, r->lambda);
+    fprintf(f, "%-22s %.10g\n", "fitness", r->fitness);
+}
+
+static int cmd_run_or_simulate(int argc, char **argv, int simulate)
+{
+    if (hr_cli_wants_help(argc, argv)) {
+        if (simulate)
+            printf("usage: hydrores simulate CONFIG --out DIR [--set NAME=VALUE ...] [--genome "
+                   "V1,V2,...] [--force]\n\n"
+                   "Runs the substrate on every stimulus of the experiment's task and writes\n"
+                   "DIR/config.xml and DIR/traces.csv (time, then one column per run and probe).\n");
+        else
+            printf("usage: hydrores run CONFIG --out DIR [--set NAME=VALUE ...] [--genome "
+                   "V1,V2,...] [--force]\n\n"
+                   "Evaluates the experiment with its genes at their configured values and writes\n"
+                   "into DIR:\n"
+                   "  config.xml   the resolved experiment (every setting, defaults included)\n"
+                   "  readout.csv  the readout matrix, one row per sample, with target and the\n"
+                   "               trained linear readout's prediction\n"
+                   "  metrics.csv  name,value: det_abs, logdet, logdet_gram, ranks, condition,\n"
+                   "               the task score (accuracy / nrmse / mc), fitness\n"
+                   "  traces.csv   the probe traces of every run\n\n"
+                   "  --set NAME=VALUE  override a setting (section.name, e.g. substrate.nu or\n"
+                   "                    readout.t2) or a gene (its value in 0 .. 1); repeatable\n"
+                   "  --genome V1,...   all genes at once, in declaration order\n"
+                   "  --force           replace DIR if it exists (only once results are complete)\n");
+        return HR_EXIT_OK;
+    }
+    hr_cli_opts o;
+    int rc = hr_cli_parse(argc, argv, &o, 0);
+    if (rc)
+        return rc;
+    if (!o.out) {
+        fprintf(stderr, "hydrores %s: missing --out DIR (where results go)\n", argv[0]);
+        return HR_EXIT_USAGE;
+    }
+    hr_experiment *e;
+    int st = hr_cli_load(&o, &e);
+    if (st) {
+        fprintf(stderr, "%s\n", hr_error_message());
+        return HR_EXIT_USAGE;
+    }
+    hr_outdir od;
+    if ((st = hr_outdir_begin(&od, o.out, o.force))) {
+        fprintf(stderr, "hydrores %s: %s\n", argv[0], hr_error_message());
+        hr_experiment_destroy(e);
+        return HR_EXIT_USAGE;
+    }
+    hr_worker *w = NULL;
+    hr_result r;
+    memset(&r, 0, sizeof r);
+    st = hr_worker_create(&w, e);
+    if (!st)
+        st = simulate ? hr_worker_simulate(w, &r) : hr_worker_evaluate(w, NULL, HR_EVAL_TRACES, &r);
+    if (!st && !simulate)
+        st = hr_write_result(&od, hr_worker_experiment(w), &r);
+    if (!st && simulate) {
+        char path[1200];
+        hr_outdir_path(&od, "config.xml", path, sizeof path);
+        st = hr_config_write_file(e, path);
+    }
+    int want_traces = !e->sec[HR_SEC_OUTPUT] || hr_section_int(e->sec[HR_SEC_OUTPUT], "traces");
+    if (!st && (simulate || want_traces))
+        st = hr_write_traces(&od, &r);
+    if (!st)
+        st = hr_outdir_commit(&od);
+    if (st) {
+        fprintf(stderr, "hydrores %s: %s: %s\n", argv[0], o.config, hr_error_message());
+        hr_outdir_abort(&od);
+        rc = (st == HR_EINVAL || st == HR_ERANGE || st == HR_EPARSE) ? HR_EXIT_USAGE : HR_EXIT_FAIL;
+    } else {
+        if (!simulate)
+            hr_print_summary(stdout, hr_worker_experiment(w), &r);
+        else
+            printf("simulated %d runs of %d probes, %d samples each\n", r.ntraces,
+                   r.ntraces ? r.traces[0].nprobes : 0, r.ntraces ? r.traces[0].nt : 0);
+        printf("%-22s %s/\n", "results", od.final);
+    }
+    hr_result_free(&r);
+    hr_worker_destroy(w);
+    hr_experiment_destroy(e);
+    return rc;
+}
+
+int hr_cmd_run(int argc, char **argv) { return cmd_run_or_simulate(argc, argv, 0); }
+
+int hr_cmd_simulate(int argc, char **argv) { return cmd_run_or_simulate(argc, argv, 1); }
+
+int hr_cmd_schema(int argc, char **argv)
+{
+    if (hr_cli_wants_help(argc, argv)) {
+        printf("usage: hydrores schema\n\nPrints the RELAX NG schema of experiment files, "
+               "generated from the\nsettings tables (configs/hydrores.rng is a copy).\n");
+        return HR_EXIT_OK;
+    }
+    return hr_config_write_schema(stdout) ? HR_EXIT_FAIL : HR_EXIT_OK;
+}

@@ -1,0 +1,111 @@
+/* outdir.c — atomic result folders. */
+#include "interface/outdir.h"
+#include "interface/status.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Removes a folder of plain files (what hydrores writes) and the folder. */
+static int remove_tree(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT ? 0 : -1;
+    struct dirent *ent;
+    char path[2200];
+    int rc = 0;
+    while ((ent = readdir(d))) {
+        if (strcmp(ent->d_name, ".") == 0 || strcmp(ent->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        struct stat sb;
+        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+            rc |= remove_tree(path);
+        else if (unlink(path) != 0)
+            rc = -1;
+    }
+    closedir(d);
+    if (rmdir(dir) != 0)
+        rc = -1;
+    return rc;
+}
+
+int hr_outdir_begin(hr_outdir *o, const char *dir, int force)
+{
+    memset(o, 0, sizeof *o);
+    size_t n = strlen(dir);
+    while (n > 1 && dir[n - 1] == '/')
+        n--;
+    if (n == 0 || n >= sizeof o->final)
+        return HR_ERROR(HR_EINVAL, "--out '%s': not a usable folder name", dir);
+    memcpy(o->final, dir, n);
+    o->final[n] = '\0';
+    o->force = force;
+    struct stat sb;
+    if (stat(o->final, &sb) == 0 && !force)
+        return HR_ERROR(HR_EEXIST, "--out %s: already exists; results there are kept (allowed: a "
+                        "new folder, or --force to replace it)", o->final);
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%d", o->final, (int)getpid());
+    remove_tree(o->tmp);
+    if (mkdir(o->tmp, 0777) != 0)
+        return HR_ERROR(HR_EIO, "--out %s: cannot create %s (%s)", o->final, o->tmp, strerror(errno));
+    return HR_OK;
+}
+
+void hr_outdir_path(const hr_outdir *o, const char *name, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s", o->tmp, name);
+}
+
+FILE *hr_outdir_open(const hr_outdir *o, const char *name)
+{
+    char path[1200];
+    hr_outdir_path(o, name, path, sizeof path);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        HR_ERROR(HR_EIO, "%s: cannot write (%s)", path, strerror(errno));
+    return f;
+}
+
+int hr_close_checked(FILE *f, const char *what)
+{
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad)
+        return HR_ERROR(HR_EIO, "%s: write error (%s)", what, strerror(errno));
+    return HR_OK;
+}
+
+int hr_outdir_commit(hr_outdir *o)
+{
+    char old[1100];
+    old[0] = '\0';
+    struct stat sb;
+    if (stat(o->final, &sb) == 0) {
+        if (!o->force)
+            return HR_ERROR(HR_EEXIST, "--out %s appeared while running; results are in %s",
+                            o->final, o->tmp);
+        snprintf(old, sizeof old, "%s.old-%d", o->final, (int)getpid());
+        if (rename(o->final, old) != 0)
+            return HR_ERROR(HR_EIO, "cannot move the old %s aside (%s); new results are in %s",
+                            o->final, strerror(errno), o->tmp);
+    }
+    if (rename(o->tmp, o->final) != 0) {
+        int err = errno;
+        if (old[0])
+            rename(old, o->final);
+        return HR_ERROR(HR_EIO, "cannot rename %s to %s (%s)", o->tmp, o->final, strerror(err));
+    }
+    if (old[0])
+        remove_tree(old);
+    return HR_OK;
+}
+
+void hr_outdir_abort(hr_outdir *o)
+{
+    if (o->tmp[0])
+        remove_tree(o->tmp);
+}

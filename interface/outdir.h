@@ -1,0 +1,37 @@
+/* outdir.h — result folders that are never half-written and never
+ * overwritten by accident: results are written into a fresh temporary
+ * sibling folder and renamed into place at the end. An existing folder is
+ * replaced only with --force (and only once the new results are complete). */
+#ifndef HR_OUTDIR_H
+#define HR_OUTDIR_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef struct hr_outdir {
+    char final[1024]; /* the folder the user asked for */
+    char tmp[1100];   /* where results are written until commit */
+    int force;        /* replace an existing folder on commit */
+} hr_outdir;
+
+/* Checks that `dir` does not exist (or force is set) and creates the
+ * temporary folder. HR_EEXIST if dir exists without force. */
+int hr_outdir_begin(hr_outdir *o, const char *dir, int force);
+
+/* Opens a file inside the temporary folder for writing. NULL on failure
+ * (with the error recorded). */
+FILE *hr_outdir_open(const hr_outdir *o, const char *name);
+
+/* Full path of a file in the temporary folder. */
+void hr_outdir_path(const hr_outdir *o, const char *name, char *buf, size_t size);
+
+/* Moves the finished results into place (replacing an old folder if force). */
+int hr_outdir_commit(hr_outdir *o);
+
+/* Removes the temporary folder and what is in it (after a failure). */
+void hr_outdir_abort(hr_outdir *o);
+
+/* Closes f, reporting a write error (disk full) as HR_EIO. */
+int hr_close_checked(FILE *f, const char *what);
+
+#endif

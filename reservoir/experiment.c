@@ -1,0 +1,340 @@
+/* experiment.c — experiments as data: sections, genes, overrides, checks. */
+#include "reservoir/experiment.h"
+#include "interface/status.h"
+#include "reservoir/encoder.h"
+#include "reservoir/readout.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const hr_sections[HR_NSECTIONS] = {
+    "substrate", "encoder", "readout", "task", "fitness", "evolve", "output",
+};
+
+/* ---- Settings tables of the sections owned here ---- */
+
+#define N HR_PARAM_NUMBER
+#define I HR_PARAM_INT
+#define S HR_PARAM_STRING
+#define L HR_PARAM_LIST
+#define END {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL}
+
+static const hr_param_spec task_params[] = {
+    {"seed", I, 1, 0, 4294967295.0, 0, NULL, NULL, "seed of the task's random inputs"},
+    {"repetitions", I, 0, 0, 100000, 0, NULL, NULL,
+     "xnor: noisy repetitions of the 4 patterns held out for scoring"},
+    {"noise", N, 0.05, 0, 10, 0, NULL, NULL, "xnor: standard deviation of the input noise"},
+    {"heldout", I, 1, 0, 1, 0, NULL, NULL, "digits: 1 = score on inputs between the training ones"},
+    {"train", I, 200, 1, 1e7, 0, NULL, NULL, "time series: training steps"},
+    {"test", I, 100, 1, 1e7, 0, NULL, NULL, "time series: test steps"},
+    {"washout", I, 50, 0, 1e7, 0, NULL, NULL, "time series: discarded initial steps"},
+    {"kmax", I, 20, 1, 1000, 0, NULL, NULL, "memory: largest delay"},
+    END,
+};
+
+static const hr_param_spec fitness_params[] = {
+    {"lambda", N, 1e-8, 0, 1e12, 0, NULL, NULL,
+     "ridge lambda of log det(X^T X + lambda I) and of the ridge readout"},
+    {"readout", S, 0, 0, 0, 0, "ridge|lstsq", "ridge",
+     "trained readout: ridge (lambda chosen on validation data) or least squares"},
+    END,
+};
+
+static const hr_param_spec evolve_params[] = {
+    {"seed", I, 1, 0, 4294967295.0, 0, NULL, NULL, "random seed of the search"},
+    {"evaluations", I, 1000, 1, 1e9, 0, NULL, NULL, "evaluation budget"},
+    {"population", I, 32, 2, 100000, 0, NULL, NULL, "ga: population size"},
+    {"tournament", I, 3, 1, 100, 0, NULL, NULL, "ga: tournament size"},
+    {"elites", I, 2, 0, 1000, 0, NULL, NULL, "ga: elites copied unchanged"},
+    {"crossover", N, 0.9, 0, 1, 0, NULL, NULL, "ga: crossover probability"},
+    {"alpha", N, 0.5, 0, 2, 0, NULL, NULL, "ga: BLX-alpha blend parameter"},
+    {"mutation", N, 0.2, 0, 1, 0, NULL, NULL, "ga: per-gene mutation probability"},
+    {"sigma", N, 0.1, 0, 10, 0, NULL, NULL, "Gaussian mutation standard deviation"},
+    {"random", I, 200, 1, 1e9, 0, NULL, NULL, "map-elites: initial random genomes"},
+    {"batch", I, 100, 1, 1e6, 0, NULL, NULL, "map-elites: evaluations per batch/checkpoint"},
+    {"descriptor", S, 0, 0, 0, 0, "genes|amplitudes", "genes",
+     "map-elites: descriptors are (mean, std) of chosen genes or of encoded amplitudes"},
+    {"descriptor_genes", L, 0, 0, HR_MAX_GENES - 1, HR_MAX_GENES, NULL, NULL,
+     "map-elites: indices of the genes whose (mean, std) are the descriptors"},
+    {"bins", I, 50, 1, 10000, 0, NULL, NULL, "map-elites: grid bins per descriptor"},
+    {"lo", N, 0, -1e6, 1e6, 0, NULL, NULL, "map-elites: lower bound of both descriptors"},
+    {"hi", N, 1, -1e6, 1e6, 0, NULL, NULL, "map-elites: upper bound of both descriptors"},
+    END,
+};
+
+static const hr_param_spec output_params[] = {
+    {"traces", I, 1, 0, 1, 0, NULL, NULL, "1: write traces.csv"},
+    END,
+};
+
+#undef N
+#undef I
+#undef S
+#undef L
+#undef END
+
+const hr_param_spec *hr_experiment_spec(int id, const char *kind, char *kinds, size_t size)
+{
+    const char *list = "";
+    const hr_param_spec *spec = NULL;
+    switch (id) {
+    case HR_SEC_SUBSTRATE: {
+        const hr_substrate_type *t = hr_substrate_lookup(kind, kinds, size);
+        return t ? t->params : NULL;
+    }
+    case HR_SEC_ENCODER:
+        list = HR_ENCODER_KINDS;
+        spec = hr_encoder_params;
+        break;
+    case HR_SEC_READOUT:
+        list = "default";
+        spec = hr_readout_params;
+        break;
+    case HR_SEC_TASK:
+        list = "xnor|digits|narma10|memory";
+        spec = task_params;
+        break;
+    case HR_SEC_FITNESS:
+        list = "logdet|det_abs|logdet_gram|score";
+        spec = fitness_params;
+        break;
+    case HR_SEC_EVOLVE:
+        list = "ga|map-elites";
+        spec = evolve_params;
+        break;
+    case HR_SEC_OUTPUT:
+        list = "default";
+        spec = output_params;
+        break;
+    default:
+        return NULL;
+    }
+    if (kinds && size)
+        snprintf(kinds, size, "%s", list);
+    /* Is `kind` one of the '|'-separated names? */
+    size_t n = strlen(kind);
+    for (const char *c = list; *c;) {
+        const char *bar = strchr(c, '|');
+        size_t m = bar ? (size_t)(bar - c) : strlen(c);
+        if (m == n && strncmp(c, kind, n) == 0)
+            return spec;
+        c += m + (bar ? 1 : 0);
+    }
+    if (kinds && size)
+        for (char *c = kinds; *c; c++)
+            if (*c == '|')
+                *c = ',';
+    return NULL;
+}
+
+hr_experiment *hr_experiment_create(void)
+{
+    hr_experiment *e = calloc(1, sizeof *e);
+    if (e)
+        snprintf(e->name, sizeof e->name, "experiment");
+    return e;
+}
+
+void hr_experiment_destroy(hr_experiment *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; i < HR_NSECTIONS; i++)
+        hr_section_destroy(e->sec[i]);
+    free(e);
+}
+
+hr_experiment *hr_experiment_clone(const hr_experiment *src)
+{
+    hr_experiment *e = malloc(sizeof *e);
+    if (!e)
+        return NULL;
+    memcpy(e, src, sizeof *e);
+    for (int i = 0; i < HR_NSECTIONS; i++) {
+        e->sec[i] = NULL;
+        if (src->sec[i] && !(e->sec[i] = hr_section_clone(src->sec[i]))) {
+            hr_experiment_destroy(e);
+            return NULL;
+        }
+    }
+    return e;
+}
+
+int hr_experiment_add_section(hr_experiment *e, int id, const char *kind)
+{
+    char kinds[512];
+    const hr_param_spec *spec = hr_experiment_spec(id, kind, kinds, sizeof kinds);
+    if (!spec)
+        return HR_ERROR(HR_EINVAL, "unknown %s kind '%s' (allowed: %s)", hr_sections[id], kind,
+                        kinds);
+    hr_section *s = hr_section_create(hr_sections[id], kind, spec);
+    if (!s)
+        return HR_ERROR(HR_ENOMEM, "out of memory for section %s", hr_sections[id]);
+    hr_section_destroy(e->sec[id]);
+    e->sec[id] = s;
+    return HR_OK;
+}
+
+/* Splits "section.setting" into a section id and the setting name. */
+static int split_target(const hr_experiment *e, const char *target, int *id, const char **setting)
+{
+    const char *dot = strchr(target, '.');
+    if (dot) {
+        for (int i = 0; i < HR_NSECTIONS; i++)
+            if (strlen(hr_sections[i]) == (size_t)(dot - target) &&
+                strncmp(target, hr_sections[i], (size_t)(dot - target)) == 0) {
+                if (!e->sec[i])
+                    return HR_ERROR(HR_EINVAL, "'%s' names section <%s>, which this experiment "
+                                    "does not have", target, hr_sections[i]);
+                *id = i;
+                *setting = dot + 1;
+                return HR_OK;
+            }
+    }
+    return HR_ERROR(HR_EINVAL, "'%s' is not of the form section.setting (allowed sections: "
+                    "substrate, encoder, readout, task, fitness, evolve, output)", target);
+}
+
+int hr_experiment_add_gene(hr_experiment *e, const char *name, const char *target, double lo,
+                           double hi, double value, int line)
+{
+    if (e->ngenes >= HR_MAX_GENES)
+        return HR_ERROR(HR_ERANGE, "gene '%s': too many genes (allowed: at most %d)", name,
+                        HR_MAX_GENES);
+    size_t nl = strlen(name);
+    if (nl == 0 || nl >= sizeof e->genes[0].name)
+        return HR_ERROR(HR_EINVAL, "gene name '%s' must have 1 to %zu characters", name,
+                        sizeof e->genes[0].name - 1);
+    for (size_t i = 0; i < nl; i++)
+        if (!isalnum((unsigned char)name[i]) && name[i] != '_')
+            return HR_ERROR(HR_EINVAL, "gene name '%s' has a '%c' (allowed: letters, digits, _)",
+                            name, name[i]);
+    for (int i = 0; i < e->ngenes; i++)
+        if (strcmp(e->genes[i].name, name) == 0)
+            return HR_ERROR(HR_EINVAL, "gene '%s' is declared twice (allowed: unique names)", name);
+    if (!(lo <= hi) || !isfinite(lo) || !isfinite(hi))
+        return HR_ERROR(HR_ERANGE, "gene '%s': lo = %g, hi = %g (allowed: finite, lo <= hi)", name,
+                        lo, hi);
+    if (!isnan(value) && !(value >= 0 && value <= 1))
+        return HR_ERROR(HR_ERANGE, "gene '%s': value = %g is out of range (allowed: 0 .. 1)", name,
+                        value);
+    hr_gene *g = &e->genes[e->ngenes];
+    memset(g, 0, sizeof *g);
+    snprintf(g->name, sizeof g->name, "%s", name);
+    snprintf(g->target, sizeof g->target, "%s", target);
+    g->lo = lo;
+    g->hi = hi;
+    g->value = value;
+    g->line = line;
+    g->section = -1;
+    if (strcmp(target, "none") != 0) {
+        const char *setting;
+        int st = split_target(e, target, &g->section, &setting);
+        if (st)
+            return hr_error_prefix(st, "gene '%s'", name);
+        if (strlen(setting) >= sizeof g->setting)
+            return HR_ERROR(HR_EINVAL, "gene '%s': target '%s' is too long", name, target);
+        snprintf(g->setting, sizeof g->setting, "%s", setting);
+        hr_section *s = e->sec[g->section];
+        int si, k;
+        st = hr_section_slot(s, setting, &si, &k);
+        if (st)
+            return hr_error_prefix(st, "gene '%s'", name);
+        const hr_param_spec *p = &s->spec[si];
+        if (lo < p->lo || hi > p->hi)
+            return HR_ERROR(HR_ERANGE, "gene '%s': range %g .. %g goes outside %s (allowed: "
+                            "%.10g .. %.10g)", name, lo, hi, target, p->lo, p->hi);
+        if (p->type == HR_PARAM_LIST && k >= s->len[si] + 1)
+            return HR_ERROR(HR_ERANGE, "gene '%s': %s has %d elements (allowed: %s0 .. %s%d)", name,
+                            target, s->len[si], p->name, p->name, s->len[si]);
+        if (p->type == HR_PARAM_INT)
+            return HR_ERROR(HR_EINVAL, "gene '%s': %s is an integer setting (allowed: real-valued "
+                            "settings)", name, target);
+    }
+    e->ngenes++;
+    return HR_OK;
+}
+
+int hr_experiment_apply_genes(hr_experiment *e)
+{
+    for (int i = 0; i < e->ngenes; i++) {
+        const hr_gene *g = &e->genes[i];
+        if (g->section < 0 || isnan(g->value))
+            continue;
+        double v = g->lo + (g->hi - g->lo) * g->value;
+        if (v > g->hi) /* round-off at g = 1 */
+            v = g->hi;
+        char where[64];
+        snprintf(where, sizeof where, "gene '%s'", g->name);
+        int st = hr_section_set_number(e->sec[g->section], g->setting, v, where);
+        if (st)
+            return st;
+    }
+    return HR_OK;
+}
+
+int hr_experiment_set_genome(hr_experiment *e, const double *genome, int n)
+{
+    if (n != e->ngenes)
+        return HR_ERROR(HR_EINVAL, "the genome has %d values but the experiment declares %d genes "
+                        "(allowed: exactly %d)", n, e->ngenes, e->ngenes);
+    for (int i = 0; i < n; i++) {
+        if (!(genome[i] >= 0 && genome[i] <= 1))
+            return HR_ERROR(HR_ERANGE, "genome value %d (gene '%s') = %g is out of range "
+                            "(allowed: 0 .. 1)", i + 1, e->genes[i].name, genome[i]);
+        e->genes[i].value = genome[i];
+    }
+    return hr_experiment_apply_genes(e);
+}
+
+int hr_experiment_set(hr_experiment *e, const char *name, const char *value)
+{
+    for (int i = 0; i < e->ngenes; i++)
+        if (strcmp(e->genes[i].name, name) == 0) {
+            char *end;
+            double g = strtod(value, &end);
+            if (end == value || *end != '\0' || !(g >= 0 && g <= 1))
+                return HR_ERROR(HR_ERANGE, "--set %s=%s: a gene value (allowed: 0 .. 1)", name,
+                                value);
+            e->genes[i].value = g;
+            return hr_experiment_apply_genes(e);
+        }
+    int id;
+    const char *setting;
+    int st = split_target(e, name, &id, &setting);
+    if (st)
+        return hr_error_prefix(st, "--set %s: neither a gene nor a setting", name);
+    char where[128];
+    snprintf(where, sizeof where, "--set %s", name);
+    /* A gene that targets this setting would silently overwrite it. */
+    for (int i = 0; i < e->ngenes; i++)
+        if (e->genes[i].section == id && strcmp(e->genes[i].setting, setting) == 0 &&
+            !isnan(e->genes[i].value))
+            return HR_ERROR(HR_EINVAL, "--set %s: gene '%s' sets this target (allowed: --set %s=G "
+                            "with G in 0 .. 1)", name, e->genes[i].name, e->genes[i].name);
+    return hr_section_set_text(e->sec[id], setting, value, where, 0);
+}
+
+int hr_experiment_check(const hr_experiment *e)
+{
+    static const int required[] = {HR_SEC_SUBSTRATE, HR_SEC_ENCODER, HR_SEC_TASK};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        if (!e->sec[required[i]])
+            return HR_ERROR(HR_EINVAL, "the experiment has no <%s> (allowed: substrate, encoder "
+                            "and task are required)", hr_sections[required[i]]);
+    const hr_section *ro = e->sec[HR_SEC_READOUT];
+    if (ro) {
+        int nt;
+        hr_section_list(ro, "t", &nt);
+        if (nt == 0)
+            return HR_ERROR(HR_EINVAL, "readout.t is empty (allowed: 1 .. %d readout times)",
+                            HR_PARAM_MAXLIST);
+    } else {
+        return HR_ERROR(HR_EINVAL, "the experiment has no <readout> (allowed: a readout with at "
+                        "least one time <t>)");
+    }
+    return HR_OK;
+}

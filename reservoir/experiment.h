@@ -1,0 +1,145 @@
+/* experiment.h — an experiment and the pipeline that evaluates it:
+ *
+ *   task --samples--> encoder --stimulus--> substrate --traces--> readout --X--> fitness
+ *                        ^                      ^                    ^
+ *                        +---- genome, decoded by the genes ---------+
+ *
+ * An experiment is a set of sections (substrate, encoder, readout, task,
+ * fitness, evolve), each a table of settings (params.h), plus genes
+ * {name, target, lo, hi}: gene value g in [0, 1] sets target = lo + (hi - lo) g.
+ * Experiments are built from XML files by interface/config.h, or in code. */
+#ifndef HR_EXPERIMENT_H
+#define HR_EXPERIMENT_H
+
+#include "reservoir/params.h"
+#include "reservoir/substrate.h"
+
+enum hr_section_id {
+    HR_SEC_SUBSTRATE = 0,
+    HR_SEC_ENCODER,
+    HR_SEC_READOUT,
+    HR_SEC_TASK,
+    HR_SEC_FITNESS,
+    HR_SEC_EVOLVE,
+    HR_SEC_OUTPUT,
+    HR_NSECTIONS
+};
+
+/* Section names in file order: "substrate", "encoder", ... */
+extern const char *const hr_sections[HR_NSECTIONS];
+
+#define HR_MAX_GENES 128
+
+typedef struct hr_gene {
+    char name[32];    /* gene name ("a", "t0", "g12") */
+    char target[64];  /* "section.setting[I]" or "none" (an unused gene) */
+    int section;      /* resolved section id (-1 for "none") */
+    char setting[48]; /* setting name within the section ("low0") */
+    double lo, hi;    /* target = lo + (hi - lo) g */
+    double value;     /* configured g in [0, 1], or NaN: leave the target as set */
+    int line;         /* line in the experiment file (0 if none) */
+} hr_gene;
+
+typedef struct hr_experiment {
+    char file[512];                 /* the experiment file ("" if built in code) */
+    char name[64];                  /* experiment name */
+    hr_section *sec[HR_NSECTIONS];  /* sections (owned; NULL if absent) */
+    int ngenes;                     /* number of genes */
+    hr_gene genes[HR_MAX_GENES];    /* genes in declaration order */
+} hr_experiment;
+
+/* Allocates an empty experiment (all sections NULL). */
+hr_experiment *hr_experiment_create(void);
+
+/* Deep copy, or NULL on allocation failure. */
+hr_experiment *hr_experiment_clone(const hr_experiment *e);
+
+/* Frees; NULL is allowed. */
+void hr_experiment_destroy(hr_experiment *e);
+
+/* The settings table for section `id` of kind `kind`, or NULL (and the allowed
+ * kinds in `kinds`). */
+const hr_param_spec *hr_experiment_spec(int id, const char *kind, char *kinds, size_t size);
+
+/* Creates section `id` of `kind` with its defaults (replacing any). */
+int hr_experiment_add_section(hr_experiment *e, int id, const char *kind);
+
+/* Adds a gene after checking that its target is a numeric setting and that
+ * lo and hi are inside the target's allowed range. */
+int hr_experiment_add_gene(hr_experiment *e, const char *name, const char *target, double lo,
+                           double hi, double value, int line);
+
+/* Sets "section.setting[I]" or a gene name (value g in [0, 1]) from text, as
+ * `--set NAME=VALUE` does. */
+int hr_experiment_set(hr_experiment *e, const char *name, const char *value);
+
+/* Sets every gene's value from a genome (ngenes values in [0, 1]). */
+int hr_experiment_set_genome(hr_experiment *e, const double *genome, int n);
+
+/* Applies the genes whose value is set to their targets (range-checked).
+ * Idempotent: targets are recomputed from lo, hi and the gene value. */
+int hr_experiment_apply_genes(hr_experiment *e);
+
+/* Checks the experiment is complete and consistent (required sections,
+ * encoder fits task, readout times inside the traces...). */
+int hr_experiment_check(const hr_experiment *e);
+
+/* ---- Evaluation ---- */
+
+/* Everything one evaluation produces. Arrays are owned by the result. */
+typedef struct hr_result {
+    int nrows, ncols;      /* readout matrix X: training samples x features */
+    double *x;             /* nrows * ncols */
+    int nheld;             /* held-out rows */
+    double *xh;            /* nheld * ncols */
+    int nout;              /* targets per sample */
+    double *y, *yh;        /* training / held-out targets */
+    double *pred, *predh;  /* trained linear readout's predictions */
+    double det_abs;        /* |det X| (square X; NaN otherwise) */
+    double logdet;         /* log|det X| (square X; NaN otherwise) */
+    double logdet_gram;    /* log det(X^T X + lambda I) */
+    double kernel_rank;    /* numerical rank of X */
+    double gen_rank;       /* effective rank (Roy & Vetterli) */
+    double cond;           /* condition number of X */
+    double lambda;         /* ridge lambda used (0: least squares) */
+    char score_name[16];   /* "accuracy", "nrmse" or "mc" */
+    double score_train;    /* score on the training samples */
+    double score;          /* score on held-out samples (training if none) */
+    double fitness;        /* the configured fitness (maximised) */
+    hr_traces *traces;     /* per simulated run (ntraces), if kept */
+    int ntraces;
+} hr_result;
+
+void hr_result_free(hr_result *r);
+
+/* One evaluation context per thread: its own substrate instance, a copy of
+ * the experiment to decode genomes into, and a small trace cache keyed by
+ * stimulus (genes that only move readout times cost no new simulation). */
+typedef struct hr_worker hr_worker;
+
+/* Creates a worker for experiment `e` (copied). Serial (opens a substrate). */
+int hr_worker_create(hr_worker **out, const hr_experiment *e);
+void hr_worker_destroy(hr_worker *w);
+
+enum hr_eval_flags {
+    HR_EVAL_TRACES = 1,      /* keep the traces of every run in the result */
+    HR_EVAL_FITNESS_ONLY = 2 /* only what the fitness needs: with a separability fitness
+                                the held-out rows are not simulated and no readout is
+                                trained (what evolution uses) */
+};
+
+/* Evaluates with the given genome (NULL: the experiment as configured);
+ * flags from hr_eval_flags. On failure the result's fitness is -INFINITY. */
+int hr_worker_evaluate(hr_worker *w, const double *genome, int flags, hr_result *res);
+
+/* Runs the substrate on every stimulus of the task (as configured) and
+ * returns the traces (no readout, no metrics). */
+int hr_worker_simulate(hr_worker *w, hr_result *res);
+
+/* Cache statistics: lookups and hits since creation. */
+void hr_worker_cache_stats(const hr_worker *w, long *lookups, long *hits);
+
+/* The experiment as the worker holds it (genome applied after an evaluate). */
+const hr_experiment *hr_worker_experiment(const hr_worker *w);
+
+#endif
