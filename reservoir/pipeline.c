@@ -95,7 +95,6 @@ static uint64_t stimulus_key(const hr_stimulus *st, const hr_section *sub)
 {
     uint64_t h = 1469598103934665603ULL;
     h = fnv(h, &st->nsources, sizeof st->nsources);
-    h = fnv(h, &st->t_end, sizeof st->t_end);
     for (int i = 0; i < st->nsources; i++) {
         const hr_source *s = &st->sources[i];
         double f[] = {s->amplitude, s->frequency, s->phase, s->start, s->duration, s->ramp,
@@ -121,7 +120,8 @@ static int cached_run(hr_worker *w, const hr_stimulus *stim, hr_traces *out)
     int victim = 0;
     for (int i = 0; i < CACHE_SLOTS; i++) {
         cache_entry *c = &w->cache[i];
-        if (c->traces.data && c->key == key) {
+        if (c->traces.data && c->key == key &&
+            (double)(c->traces.nt - 1) * c->traces.dt >= stim->t_end - 1e-9 * c->traces.dt) {
             c->stamp = w->clock;
             w->hits++;
             *out = c->traces;
@@ -302,13 +302,19 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
     double dt;
     const double *times = hr_section_list(ro, "t", &ntimes);
     int rule = hr_readout_rule_parse(hr_section_str(ro, "rule"));
-    int bias = hr_section_int(ro, "bias");
     int st = w->sub->type->probes(w->sub->state, &np, &dt);
     if (st)
         return st;
-    double tmax = 0;
+    /* Record up to the latest time any genome can read, so genes that move
+     * readout times find their traces in the cache. */
+    double tmax = 0, tmax_any;
     for (int j = 0; j < ntimes; j++)
         tmax = times[j] > tmax ? times[j] : tmax;
+    tmax_any = tmax;
+    for (int i = 0; i < e->ngenes; i++)
+        if (e->genes[i].section == HR_SEC_READOUT && e->genes[i].setting[0] == 't' &&
+            e->genes[i].hi > tmax_any)
+            tmax_any = e->genes[i].hi;
 
     hr_stimulus stim;
     hr_traces tr;
@@ -334,7 +340,7 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
         if (!st && keep)
             st = keep_copy(res, &tr);
         for (size_t r = 0; r < t->n_rows && !st; r++)
-            st = hr_readout_row(&tr, times, ntimes, (double)r * step, rule, bias,
+            st = hr_readout_row(&tr, times, ntimes, (double)r * step, rule, 0,
                                 xall + r * (size_t)ncols);
         return st;
     }
@@ -345,13 +351,13 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
         st = hr_encoder_encode(enc, t->input + r * t->n_in, (int)t->n_in, w->work, &stim);
         if (st)
             return hr_error_prefix(st, "sample %zu", r);
-        stim.t_end = needed_end(tmax, dt, 0);
+        stim.t_end = needed_end(tmax_any, dt, 0);
         st = cached_run(w, &stim, &tr);
         if (st)
             return hr_error_prefix(st, "sample %zu", r);
         if (keep && (st = keep_copy(res, &tr)))
             return st;
-        st = hr_readout_row(&tr, times, ntimes, 0, rule, bias, xall + r * (size_t)ncols);
+        st = hr_readout_row(&tr, times, ntimes, 0, rule, 0, xall + r * (size_t)ncols);
         if (st)
             return st;
     }
@@ -361,17 +367,17 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
 /* Trains the linear readout: ridge with lambda chosen by leave-one-out (up to
  * 40 training rows) or 5-fold cross-validation on the training rows only, or
  * least squares; predictions for training and held-out rows. */
-static int train_readout(const hr_section *fit, hr_result *r)
+static int train_readout(const hr_section *fit, int bias, hr_result *r)
 {
     size_t m = (size_t)r->nrows, n = (size_t)r->ncols, q = (size_t)r->nout;
-    double *wts = malloc(n * q * sizeof *wts);
+    double *wts = malloc((n + 1) * q * sizeof *wts);
     if (!wts)
         return HR_ERROR(HR_ENOMEM, "out of memory");
     int st;
     if (strcmp(hr_section_str(fit, "readout"), "lstsq") == 0 || m < 3) {
         r->lambda = 0;
         size_t rank;
-        st = hr_linreg_lstsq(r->x, m, n, r->y, q, 0, wts, &rank);
+        st = hr_linreg_lstsq(r->x, m, n, r->y, q, bias, wts, &rank);
     } else {
         /* Cross-validated lambda over 1e-12 .. 1e2 (15 values). */
         size_t folds = m <= 40 ? m : 5;
@@ -390,9 +396,9 @@ static int train_readout(const hr_section *fit, hr_result *r)
                         memcpy(yt + mt * q, r->y + i * q, q * sizeof *yt);
                         mt++;
                     }
-                st = hr_linreg_ridge(xt, mt, n, yt, q, 0, lambda, wts);
+                st = hr_linreg_ridge(xt, mt, n, yt, q, bias, lambda, wts);
                 for (size_t i = f; i < m && !st; i += folds, mv++) {
-                    st = hr_linreg_predict(r->x + i * n, 1, n, wts, q, 0, pv);
+                    st = hr_linreg_predict(r->x + i * n, 1, n, wts, q, bias, pv);
                     for (size_t k = 0; k < q; k++)
                         sse += (pv[k] - r->y[i * q + k]) * (pv[k] - r->y[i * q + k]);
                 }
@@ -407,12 +413,12 @@ static int train_readout(const hr_section *fit, hr_result *r)
         free(pv);
         r->lambda = best_lambda;
         if (!st)
-            st = hr_linreg_ridge(r->x, m, n, r->y, q, 0, best_lambda, wts);
+            st = hr_linreg_ridge(r->x, m, n, r->y, q, bias, best_lambda, wts);
     }
     if (!st)
-        st = hr_linreg_predict(r->x, m, n, wts, q, 0, r->pred);
+        st = hr_linreg_predict(r->x, m, n, wts, q, bias, r->pred);
     if (!st && r->nheld)
-        st = hr_linreg_predict(r->xh, (size_t)r->nheld, n, wts, q, 0, r->predh);
+        st = hr_linreg_predict(r->xh, (size_t)r->nheld, n, wts, q, bias, r->predh);
     free(wts);
     return st;
 }
@@ -428,7 +434,7 @@ static int evaluate(hr_worker *w, int flags, hr_result *res)
     int st = w->sub->type->probes(w->sub->state, &np, &dt);
     if (st)
         return st;
-    int ncols = np * ntimes + hr_section_int(ro, "bias");
+    int ncols = np * ntimes;
     double *xall = calloc(t->n_rows * (size_t)ncols, sizeof *xall);
     if (!xall)
         return HR_ERROR(HR_ENOMEM, "out of memory for the readout matrix");
@@ -491,12 +497,13 @@ static int evaluate(hr_worker *w, int flags, hr_result *res)
     }
 
     /* Trained readout and task score. */
+    int bias = hr_section_int(ro, "bias");
     if (fit)
-        st = train_readout(fit, res);
+        st = train_readout(fit, bias, res);
     else {
         hr_section *def = hr_section_create("fitness", "logdet", hr_experiment_spec(HR_SEC_FITNESS,
                                             "logdet", NULL, 0));
-        st = def ? train_readout(def, res) : HR_ERROR(HR_ENOMEM, "out of memory");
+        st = def ? train_readout(def, bias, res) : HR_ERROR(HR_ENOMEM, "out of memory");
         hr_section_destroy(def);
     }
     if (st)
@@ -565,7 +572,7 @@ int hr_worker_simulate(hr_worker *w, hr_result *res)
     hr_section_list(ro, "t", &ntimes);
     if ((st = w->sub->type->probes(w->sub->state, &np, &dt)))
         return st;
-    int ncols = np * ntimes + hr_section_int(ro, "bias");
+    int ncols = np * ntimes;
     double *xall = calloc(w->task->n_rows * (size_t)ncols, sizeof *xall);
     if (!xall)
         return HR_ERROR(HR_ENOMEM, "out of memory");

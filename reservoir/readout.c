@@ -10,7 +10,7 @@ const hr_param_spec hr_readout_params[] = {
      "readout times (per-sample runs: from the start; stream: offsets within a step)"},
     {"rule", HR_PARAM_STRING, 0, 0, 0, 0, "floor|linear|cubic", "floor",
      "sampling rule: floor (the reference's), linear or cubic interpolation"},
-    {"bias", HR_PARAM_INT, 0, 0, 1, 0, NULL, NULL, "1: append a constant-1 feature"},
+    {"bias", HR_PARAM_INT, 0, 0, 1, 0, NULL, NULL, "1: the trained linear readout has an (unregularised) intercept; X itself has no bias column"},
     {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
 };
 

@@ -47,8 +47,9 @@ typedef struct hr_task {
 /* Frees a task and its arrays; NULL is allowed. */
 void hr_task_free(hr_task *t);
 
-/* Row pointers into a task's arrays: the first training row and the first
- * held-out row of the inputs and of the targets. */
+/* Row pointers into a task's arrays (t must not be NULL): the first
+ * training row and the first held-out row of the inputs and of the
+ * targets. Valid until hr_task_free(t). */
 const double *hr_task_train_input(const hr_task *t);
 const double *hr_task_train_target(const hr_task *t);
 const double *hr_task_test_input(const hr_task *t);
