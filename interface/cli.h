@@ -11,6 +11,7 @@ int hr_cmd_info(int argc, char **argv);
 int hr_cmd_run(int argc, char **argv);
 int hr_cmd_simulate(int argc, char **argv);
 int hr_cmd_schema(int argc, char **argv);
+int hr_cmd_evolve(int argc, char **argv);
 
 #include <stdio.h>
 

@@ -38,8 +38,11 @@ static const hr_param_spec task_params[] = {
 static const hr_param_spec fitness_params[] = {
     {"lambda", N, 1e-8, 0, 1e12, 0, NULL, NULL,
      "ridge lambda of log det(X^T X + lambda I) and of the ridge readout"},
-    {"readout", S, 0, 0, 0, 0, "ridge|lstsq", "ridge",
-     "trained readout: ridge (lambda chosen on validation data) or least squares"},
+    {"readout", S, 0, 0, 0, 0, "auto|ridge|lstsq", "auto",
+     "trained readout: ridge (lambda by cross-validation on the training rows), least "
+     "squares, or auto: least squares when X has no more rows than columns (cross-validation "
+     "cannot work there: leaving out an XNOR pattern leaves nothing to learn it from), ridge "
+     "otherwise"},
     END,
 };
 

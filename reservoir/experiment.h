@@ -136,6 +136,11 @@ int hr_worker_evaluate(hr_worker *w, const double *genome, int flags, hr_result 
  * returns the traces (no readout, no metrics). */
 int hr_worker_simulate(hr_worker *w, hr_result *res);
 
+/* The encoded source amplitudes of all training samples for the genome of
+ * the last evaluate (the reference's regression descriptor): up to `max`
+ * values into out, their number in *n. */
+int hr_worker_amplitudes(hr_worker *w, double *out, int max, int *n);
+
 /* Cache statistics: lookups and hits since creation. */
 void hr_worker_cache_stats(const hr_worker *w, long *lookups, long *hits);
 

@@ -366,7 +366,8 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
 
 /* Trains the linear readout: ridge with lambda chosen by leave-one-out (up to
  * 40 training rows) or 5-fold cross-validation on the training rows only, or
- * least squares; predictions for training and held-out rows. */
+ * least squares (minimum norm); "auto" takes least squares when X has no more
+ * rows than columns. Predictions for training and held-out rows. */
 static int train_readout(const hr_section *fit, int bias, hr_result *r)
 {
     size_t m = (size_t)r->nrows, n = (size_t)r->ncols, q = (size_t)r->nout;
@@ -374,7 +375,9 @@ static int train_readout(const hr_section *fit, int bias, hr_result *r)
     if (!wts)
         return HR_ERROR(HR_ENOMEM, "out of memory");
     int st;
-    if (strcmp(hr_section_str(fit, "readout"), "lstsq") == 0 || m < 3) {
+    const char *how = hr_section_str(fit, "readout");
+    if (strcmp(how, "lstsq") == 0 || m < 3 ||
+        (strcmp(how, "auto") == 0 && m <= n + (size_t)(bias != 0))) {
         r->lambda = 0;
         size_t rank;
         st = hr_linreg_lstsq(r->x, m, n, r->y, q, bias, wts, &rank);
@@ -579,4 +582,25 @@ int hr_worker_simulate(hr_worker *w, hr_result *res)
     st = read_rows(w, xall, ncols, res, 1, w->task->n_rows);
     free(xall);
     return st;
+}
+
+int hr_worker_amplitudes(hr_worker *w, double *out, int max, int *n)
+{
+    const hr_task *t = w->task;
+    const hr_section *enc = w->exp->sec[HR_SEC_ENCODER];
+    *n = 0;
+    if (t->stream)
+        return HR_ERROR(HR_ENOTSUP, "amplitude descriptors need a per-sample task, not a stream");
+    for (size_t r = t->washout; r < t->washout + t->n_train; r++) {
+        hr_stimulus stim;
+        int st = hr_encoder_encode(enc, t->input + r * t->n_in, (int)t->n_in, w->work, &stim);
+        if (st)
+            return st;
+        for (int i = 0; i < stim.nsources; i++) {
+            if (*n >= max)
+                return HR_ERROR(HR_ERANGE, "more than %d amplitudes", max);
+            out[(*n)++] = stim.sources[i].amplitude;
+        }
+    }
+    return HR_OK;
 }

@@ -66,8 +66,8 @@ static void test_ga_improves(void **state)
                           cx == HR_EVO_BLX ? "BLX" : "SBX", initial, final);
             assert_true(initial < 0 && final <= 0);
             assert_true(-final < -initial / (fn == 0 ? 100 : 10));
-            assert_true(final > (fn == 0 ? -1e-3 : -4.5)); /* Rastrigin: near the global
-                                                               basin (local maxima at -1, -2, ...) */
+            /* Rastrigin's local maxima near the optimum are at -1, -2, ... */
+            assert_true(final > (fn == 0 ? -1e-3 : -4.5));
             /* The best genome is where the fitness says. */
             double f2;
             f(&x, 0, g, &f2, NULL);
