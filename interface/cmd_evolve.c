@@ -116,6 +116,17 @@ static int remove_dir(const char *dir)
     return rmdir(dir);
 }
 
+/* Drops the budget line (evolve.evaluations) so a resumed run may be given a
+ * larger budget: the budget is not part of a run's identity. */
+static void drop_budget(char *text)
+{
+    char *p = text ? strstr(text, "<evaluations>") : NULL;
+    if (!p)
+        return;
+    char *end = strchr(p, '\n');
+    memmove(p, end ? end : p + strlen(p), strlen(end ? end : p + strlen(p)) + 1);
+}
+
 /* The resolved experiment as text, for comparing with a run being resumed. */
 static char *resolved_text(const hr_experiment *e)
 {
@@ -292,7 +303,11 @@ int hr_cmd_evolve(int argc, char **argv)
     if (o.resume) {
         snprintf(path, sizeof path, "%s/config.xml", o.out);
         char *theirs = read_file(path);
-        int same = theirs && mine && strcmp(theirs, mine) == 0;
+        char *mine_nb = mine ? strdup(mine) : NULL;
+        drop_budget(theirs);
+        drop_budget(mine_nb);
+        int same = theirs && mine_nb && strcmp(theirs, mine_nb) == 0;
+        free(mine_nb);
         free(theirs);
         if (!dir_exists(o.out) || access(ckpt, R_OK) != 0) {
             fprintf(stderr, "hydrores evolve: --resume: %s has no checkpoint.bin to resume "
@@ -324,6 +339,9 @@ int hr_cmd_evolve(int argc, char **argv)
             hr_experiment_destroy(e);
             return HR_EXIT_FAIL;
         }
+    }
+    {
+        /* (Re)written on resume too: the budget may have grown. */
         snprintf(path, sizeof path, "%s/config.xml", o.out);
         if ((st = hr_config_write_file(e, path))) {
             fprintf(stderr, "hydrores evolve: %s\n", hr_error_message());
