@@ -33,16 +33,18 @@ struct hr_kdv {
     /* ---- spectral (kdv_spectral.c) ---- */
     int nc;                    /* complex modes n/2 + 1 */
     int cut;                   /* modes 1..cut get the nonlinear term (dealiasing) */
-    double frame;              /* background level c0 moved into the linear operator */
     fftw_plan r2c, c2r;        /* made once, executed on the solver's own arrays */
     double *wr;                /* real work array (n), FFTW-aligned */
-    fftw_complex *v, *tmp;     /* state spectrum and FFT scratch (nc) */
-    fftw_complex *nv, *na, *nb, *nc4; /* the four stage nonlinear terms (nc) */
-    fftw_complex *a, *b, *c;   /* stage values (nc) */
-    double complex *lin;       /* linear operator L_m (nc) */
-    double complex *g;         /* nonlinear factor -i k_m / (2 n^2), 0 past the cut (nc) */
-    double complex *E, *E2, *Q, *f1, *f2, *f3; /* ETDRK4 coefficients for step coef_h */
+    double *cw;                /* one block holding the complex arrays below */
+    /* Complex arrays of nc values, interleaved (re, im): the state spectrum,
+     * the FFT input scratch, E2 v, the first stage, and the four FFTs of
+     * (u - c0)^2 at the stages. */
+    double *v, *tmp, *e2v, *a, *fv, *fa, *fb, *fc;
+    /* ETDRK4 coefficients for step coef_h in frame `frame`: e^{Lh},
+     * e^{Lh/2}, and Q, f1, f2, f3 times the nonlinear factor -i k/(2 n^2). */
+    double *E, *E2, *Qg, *f1g, *f2g, *f3g;
     double coef_h;             /* step the coefficients were made for (0: none) */
+    double frame;              /* background c0 they were made for (NaN: none) */
 
     /* ---- finite differences (kdv_fd.c) ---- */
     double *ug;                /* field with 3 ghost cells on each side (n + 6) */

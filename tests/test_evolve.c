@@ -379,7 +379,17 @@ static void test_log_to_file(void **state)
     while ((c = fgetc(f)) != EOF)
         lines += c == '\n';
     assert_int_equal(lines, hr_evo_failures(evo));
+    assert_true(lines > 0);
     fclose(f);
+    /* Failures (g0 < 0.3) hold -inf, the others their finite fitness. */
+    for (long i = 0; i < hr_evo_size(evo); i++) {
+        double g[6], fit;
+        hr_evo_individual(evo, i, g, &fit, NULL, NULL);
+        if (g[0] < 0.3)
+            assert_true(fit == -INFINITY);
+        else
+            assert_true(isfinite(fit));
+    }
     hr_evo_destroy(evo);
 }
 
