@@ -169,11 +169,13 @@ int hr_write_traces(const hr_outdir *od, const hr_result *r)
     return hr_close_checked(f, "traces.csv");
 }
 
-static void write_rows(FILE *f, const char *set, const double *x, const double *y,
-                       const double *p, int n, int ncols, int nout, int first)
+static void write_rows(FILE *f, const char *set, const double *in, int nin, const double *x,
+                       const double *y, const double *p, int n, int ncols, int nout, int first)
 {
     for (int i = 0; i < n; i++) {
         fprintf(f, "%d,%s", first + i, set);
+        for (int j = 0; j < nin; j++)
+            fprintf(f, ",%.17g", in[(size_t)i * nin + j]);
         for (int j = 0; j < ncols; j++)
             fprintf(f, ",%.17g", x[(size_t)i * ncols + j]);
         for (int k = 0; k < nout; k++)
@@ -195,6 +197,8 @@ int hr_write_result(const hr_outdir *od, const hr_experiment *e, const hr_result
     if (!f)
         return HR_EIO;
     fprintf(f, "row,set");
+    for (int j = 0; j < r->nin; j++)
+        fprintf(f, ",input%d", j);
     for (int j = 0; j < r->ncols; j++)
         fprintf(f, ",x%d", j);
     for (int k = 0; k < r->nout; k++)
@@ -202,8 +206,9 @@ int hr_write_result(const hr_outdir *od, const hr_experiment *e, const hr_result
     for (int k = 0; k < r->nout; k++)
         fprintf(f, ",prediction%d", k);
     fprintf(f, "\n");
-    write_rows(f, "train", r->x, r->y, r->pred, r->nrows, r->ncols, r->nout, 0);
-    write_rows(f, "test", r->xh, r->yh, r->predh, r->nheld, r->ncols, r->nout, r->nrows);
+    write_rows(f, "train", r->in, r->nin, r->x, r->y, r->pred, r->nrows, r->ncols, r->nout, 0);
+    write_rows(f, "test", r->inh, r->nin, r->xh, r->yh, r->predh, r->nheld, r->ncols, r->nout,
+               r->nrows);
     if ((st = hr_close_checked(f, "readout.csv")))
         return st;
     if (!(f = hr_outdir_open(od, "metrics.csv")))

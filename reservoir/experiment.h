@@ -92,6 +92,8 @@ typedef struct hr_result {
     double *x;             /* nrows * ncols */
     int nheld;             /* held-out rows */
     double *xh;            /* nheld * ncols */
+    int nin;               /* input values per sample */
+    double *in, *inh;      /* training / held-out inputs (nrows x nin, nheld x nin) */
     int nout;              /* targets per sample */
     double *y, *yh;        /* training / held-out targets */
     double *pred, *predh;  /* trained linear readout's predictions */

@@ -256,6 +256,8 @@ void hr_result_free(hr_result *r)
         return;
     free(r->x);
     free(r->xh);
+    free(r->in);
+    free(r->inh);
     free(r->y);
     free(r->yh);
     free(r->pred);
@@ -455,7 +457,16 @@ static int evaluate(hr_worker *w, int flags, hr_result *res)
     res->nrows = (int)t->n_train;
     res->nheld = (int)t->n_test;
     res->nout = (int)t->n_out;
+    res->nin = (int)t->n_in;
     size_t q = t->n_out, tr0 = t->washout, te0 = t->washout + t->n_train;
+    res->in = malloc(t->n_train * t->n_in * sizeof *res->in);
+    res->inh = malloc((t->n_test + 1) * t->n_in * sizeof *res->inh);
+    if (!res->in || !res->inh) {
+        free(xall);
+        return HR_ERROR(HR_ENOMEM, "out of memory for the inputs");
+    }
+    memcpy(res->in, t->input + tr0 * t->n_in, t->n_train * t->n_in * sizeof *res->in);
+    memcpy(res->inh, t->input + te0 * t->n_in, t->n_test * t->n_in * sizeof *res->inh);
     res->x = malloc(t->n_train * (size_t)ncols * sizeof *res->x);
     res->xh = malloc((t->n_test + 1) * (size_t)ncols * sizeof *res->xh);
     res->y = malloc(t->n_train * q * sizeof *res->y);

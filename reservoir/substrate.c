@@ -10,6 +10,7 @@
 
 static const hr_substrate_type *const types[] = {
     &hr_substrate_kdv,
+    &hr_substrate_tank,
 };
 
 static const int ntypes = (int)(sizeof types / sizeof types[0]);

@@ -93,5 +93,6 @@ void hr_substrate_close(hr_substrate *s);
 int hr_traces_nt(double t_end, double dt);
 
 extern const hr_substrate_type hr_substrate_kdv;
+extern const hr_substrate_type hr_substrate_tank;
 
 #endif

@@ -11,10 +11,13 @@
  * used here combines the two rates, dt_limit = 1 / (1/dt_wave + 1/dt_visc),
  * with Hmax the largest still depth; the automatic step is cfl * dt_limit.
  * Waves of finite height and currents move faster than sqrt(g Hmax), so
- * during a run the Courant number
- *     C = dt (sqrt(g h) kw + |u| / dx + |v| / dy) + dt / dt_visc
- * of every cell is checked every HR_SW__CHECK_EVERY steps; C > 1 stops the
- * run.
+ * during a run the Courant number of every cell,
+ *     C = dt (sqrt(g h) kw + |u| / dx + |v| / dy) + dt / dt_visc,
+ * must stay <= 1. Every step bounds it from the row statistics the sweep
+ * gathers (largest depth and speeds) and tests them for drying (h <= 0) and
+ * non-finite values; if the bound passes 1 or a test trips, the exact
+ * per-cell check runs and a real failure stops the run at that step, naming
+ * the cell.
  *
  * # Sponges
  *
@@ -28,6 +31,7 @@
 #include <limits.h>
 #include <math.h>
 #include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -322,15 +326,19 @@ int hr_sw_create(hr_sw **out, const hr_sw_params *p)
     s->dt_visc = p->viscosity > 0 ? 1.0 / (2.0 * p->viscosity * inv2) : INFINITY;
     s->dt_limit = 1.0 / (1.0 / dt_wave + 1.0 / s->dt_visc);
     if (p->dt > s->dt_limit) {
-        double lim = s->dt_limit;
+        char grid[64];
+        if (s->is2d)
+            snprintf(grid, sizeof grid, "dx = %g m, dy = %g m", s->dx, s->dy);
+        else
+            snprintf(grid, sizeof grid, "dx = %g m", s->dx);
+        double lim = s->dt_limit, c0 = sqrt(p->g * s->hmax);
         free(H);
         free(s);
         return HR_ERROR(HR_ERANGE, "sw: dt = %g s is past the stability limit %g s (allowed: "
                         "0 < dt <= %g s, or 0 for cfl times it; the limit is Courant number 1 "
-                        "for the fastest linear wave sqrt(g Hmax) = %g m/s on dx = %g m%s%s)",
-                        p->dt, lim, lim, sqrt(p->g * s->hmax), s->dx,
-                        s->is2d ? ", dy = ..." : "",
-                        p->viscosity > 0 ? " combined with the viscous limit" : "");
+                        "for the fastest linear wave sqrt(g Hmax) = %g m/s on %s%s)", p->dt,
+                        lim, lim, c0, grid,
+                        p->viscosity > 0 ? ", combined with the viscous limit" : "");
     }
     s->p.dt = p->dt > 0 ? p->dt : p->cfl * s->dt_limit;
 
@@ -343,6 +351,8 @@ int hr_sw_create(hr_sw **out, const hr_sw_params *p)
     s->sigy_c = calloc((size_t)s->ny, sizeof(double));
     s->fx_d = calloc(2 * (size_t)s->nx + 2 * (size_t)s->ny, sizeof(double));
     s->fx = alloc_aligned((2 * (size_t)s->nx + 2 * (size_t)s->ny) * s->k->size);
+    s->stat = calloc((size_t)s->ny, sizeof *s->stat);
+    s->check = calloc((size_t)s->ny, sizeof *s->check);
 
     /* Grid arrays: one block, each array padded to a page plus a stagger of
      * 7 cache lines so the 7 streams of a sweep do not alias in the cache. */
@@ -355,7 +365,7 @@ int hr_sw_create(hr_sw **out, const hr_sw_params *p)
                             4096 * 4096 / (ptrdiff_t)s->k->size + 64 / (ptrdiff_t)s->k->size;
     s->scratch = alloc_aligned((size_t)s->p.threads * (size_t)s->scratch_stride * s->k->size);
     if (!s->sigx_u || !s->sigx_c || !s->sigy_v || !s->sigy_c || !s->fx_d || !s->fx ||
-        !s->block || !s->scratch) {
+        !s->stat || !s->check || !s->block || !s->scratch) {
         size_t bytes = 7 * abytes;
         free(H);
         hr_sw_destroy(s);
@@ -402,6 +412,8 @@ void hr_sw_destroy(hr_sw *s)
     free(s->sigy_c);
     free(s->fx_d);
     free(s->fx);
+    free(s->stat);
+    free(s->check);
     free(s->mk.gx);
     free(s->mk.gy);
     free(s->mk.ilo);
@@ -712,8 +724,27 @@ typedef struct run_ctl {
     double value;            /* depth (dry) or Courant number */
     double speed;            /* |u| + |v| + sqrt(g h) at the cell (Courant) */
     long long step;          /* steps done when the failure was seen */
-    long long last_ok;       /* steps done at the last good check */
 } run_ctl;
+
+/* The cheap per-step screen: 1 if the row statistics of the new state show a
+ * non-finite value, a depth <= 0 or a Courant bound above 1 (then the exact
+ * check decides). */
+static int screen_rows(const hr_sw *s)
+{
+    double hmin = INFINITY, hmax = 0, umax = 0, vmax = 0, bad = 0;
+    for (int j = 0; j < s->ny; j++) {
+        const hr_sw__rowstat *r = &s->stat[j];
+        hmin = r->hmin < hmin ? r->hmin : hmin;
+        hmax = r->hmax > hmax ? r->hmax : hmax;
+        umax = r->umax > umax ? r->umax : umax;
+        vmax = r->vmax > vmax ? r->vmax : vmax;
+        bad += r->bad;
+    }
+    const hr_sw__coef *c = &s->c;
+    double bound = sqrt(c->g * hmax) * c->h * c->kw + c->cx * umax +
+                   (s->is2d ? c->cy * vmax : 0.0) + c->visc_rate;
+    return !(bad == 0 && hmin > 0 && bound <= 1);
+}
 
 /* Reduces the row checks in row order (so the report is the same for any
  * thread count); returns 1 and fills ctl on a failure. */
@@ -754,27 +785,30 @@ static int reduce_checks(const hr_sw *s, const hr_sw__rowcheck *rows, run_ctl *c
 static int report_failure(const hr_sw *s, const run_ctl *ctl)
 {
     const double h = s->c.h;
-    const double t = ctl->step * h, t_ok = ctl->last_ok * h;
+    const double t = ctl->step * h;
     const double x = (ctl->fi + 0.5) * s->dx, y = (ctl->fj + 0.5) * s->dy;
+    char where[96];
+    if (s->is2d)
+        snprintf(where, sizeof where, "cell (%d, %d), x = %g m, y = %g m", ctl->fi, ctl->fj, x,
+                 y);
+    else
+        snprintf(where, sizeof where, "cell %d, x = %g m", ctl->fi, x);
     switch (ctl->kind) {
     case FAIL_NONFINITE:
-        return HR_ERROR(HR_EUNSTABLE, "sw_run: the state became non-finite between t = %g s "
-                        "and t = %g s (step %lld), first seen at cell (%d, %d), x = %g m, "
-                        "y = %g m (dt = %g s, stability limit at rest %g s): reduce dt or cfl, "
-                        "or the forcing", t_ok, t, ctl->step, ctl->fi, ctl->fj, x, y, h,
+        return HR_ERROR(HR_EUNSTABLE, "sw_run: the state became non-finite at t = %g s "
+                        "(step %lld), first at %s (dt = %g s, stability limit at rest %g s): "
+                        "reduce dt or cfl, or the forcing", t, ctl->step, where, h,
                         s->dt_limit);
     case FAIL_DRY:
         return HR_ERROR(HR_EUNSTABLE, "sw_run: the tank ran dry at t = %g s (step %lld): the "
-                        "depth H + eta = %g m <= 0 at cell (%d, %d), x = %g m, y = %g m (dry "
-                        "cells are not supported: reduce the forcing or deepen the tank)", t,
-                        ctl->step, ctl->value, ctl->fi, ctl->fj, x, y);
+                        "depth H + eta = %g m <= 0 at %s (dry cells are not supported: reduce "
+                        "the forcing or deepen the tank)", t, ctl->step, ctl->value, where);
     default:
         return HR_ERROR(HR_EUNSTABLE, "sw_run: the flow outran the time step at t = %g s (step "
-                        "%lld): at cell (%d, %d), x = %g m, y = %g m, the speed |u| + |v| + "
-                        "sqrt(g h) = %g m/s makes the Courant number %.4g > 1 (allowed: <= 1); "
-                        "dt = %g s, this flow needs dt <= %g s: reduce dt or cfl, or the "
-                        "forcing", t, ctl->step, ctl->fi, ctl->fj, x, y, ctl->speed,
-                        ctl->value, h, h / ctl->value);
+                        "%lld): at %s, the speed |u| + |v| + sqrt(g h) = %g m/s makes the "
+                        "Courant number %.4g > 1 (allowed: <= 1); dt = %g s, this flow needs "
+                        "dt <= %g s: reduce dt or cfl, or the forcing", t, ctl->step, where,
+                        ctl->speed, ctl->value, h, h / ctl->value);
     }
 }
 
@@ -850,12 +884,10 @@ int hr_sw_run_from(hr_sw *s, const hr_sw_state *init, int nmakers, const hr_sw_m
     if (st)
         return st;
     hr_sw__probe *pr = NULL;
-    hr_sw__rowcheck *rows = malloc((size_t)s->ny * sizeof *rows);
     double *amp = malloc(((size_t)s->p.threads * (size_t)(nmakers + 1)) * sizeof *amp);
     if (nprobes > 0)
         pr = malloc((size_t)nprobes * sizeof *pr);
-    if (!rows || !amp || (nprobes > 0 && !pr)) {
-        free(rows);
+    if (!amp || (nprobes > 0 && !pr)) {
         free(amp);
         free(pr);
         return HR_ERROR(HR_ENOMEM, "sw_run: out of memory for the run workspace");
@@ -901,9 +933,8 @@ int hr_sw_run_from(hr_sw *s, const hr_sw_state *init, int nmakers, const hr_sw_m
     s->time = 0;
     run_ctl ctl;
     memset(&ctl, 0, sizeof ctl);
-    s->k->check_rows(s, s->cur, 0, s->ny, rows);
-    if (reduce_checks(s, rows, &ctl)) {
-        free(rows);
+    s->k->check_rows(s, s->cur, 0, s->ny, s->check);
+    if (reduce_checks(s, s->check, &ctl)) {
         free(amp);
         free(pr);
         return hr_error_prefix(report_failure(s, &ctl), "sw_run: the initial state is not "
@@ -916,14 +947,14 @@ int hr_sw_run_from(hr_sw *s, const hr_sw_state *init, int nmakers, const hr_sw_m
     const int ny = s->ny;
     int cur_end = s->cur;
     long long steps_done = 0;
+    int suspect = 0;
 #pragma omp parallel num_threads(s->p.threads)
     {
         const int tid = omp_get_thread_num(), nth = omp_get_num_threads();
         int j0, j1, cur = s->cur;
         hr_sw__rows(ny, tid, nth, &j0, &j1);
         double *a = amp + (size_t)tid * (size_t)(nmakers + 1);
-        long long n;
-        for (n = 0; n < nsteps; n++) {
+        for (long long n = 0; n < nsteps; n++) {
             const double tm = ((double)n + 0.5) * h;
             for (int m = 0; m < nmakers; m++)
                 a[m] = hr_sw_signal_eval(&signals[m], tm);
@@ -931,19 +962,20 @@ int hr_sw_run_from(hr_sw *s, const hr_sw_state *init, int nmakers, const hr_sw_m
 #pragma omp barrier
             if (tid == 0 || tid == nth - 1)
                 k->ghost_rows(s, 1 - cur, tid == 0, tid == nth - 1);
+#pragma omp master
+            suspect = screen_rows(s);
             cur = 1 - cur;
 #pragma omp barrier
             const long long done = n + 1;
-            if (done % HR_SW__CHECK_EVERY == 0 || done == nsteps) {
-                k->check_rows(s, cur, j0, j1, rows);
+            if (suspect) {
+                /* Rare: the exact check, in parallel, reduced in row order. */
+                k->check_rows(s, cur, j0, j1, s->check);
 #pragma omp barrier
 #pragma omp master
                 {
-                    if (reduce_checks(s, rows, &ctl)) {
+                    if (reduce_checks(s, s->check, &ctl)) {
                         ctl.stop = 1;
                         ctl.step = done;
-                    } else {
-                        ctl.last_ok = done;
                     }
                 }
 #pragma omp barrier
@@ -951,6 +983,8 @@ int hr_sw_run_from(hr_sw *s, const hr_sw_state *init, int nmakers, const hr_sw_m
                     break;
             }
             if (done % substeps == 0) {
+                /* Reads buffer cur while the next sweep reads it too and writes
+                 * the other; the sweep after that waits at a barrier. */
 #pragma omp master
                 {
                     const size_t kk = (size_t)(done / substeps);
@@ -968,7 +1002,6 @@ int hr_sw_run_from(hr_sw *s, const hr_sw_state *init, int nmakers, const hr_sw_m
     s->cur = cur_end;
     s->steps = steps_done;
     s->time = steps_done * h;
-    free(rows);
     free(amp);
     free(pr);
     if (ctl.stop)

@@ -20,9 +20,16 @@
 /* Rows of per-thread scratch: two x-flux rows, three y-flux rows, the
  * private eta row before the block, the source row. */
 #define HR_SW__SCRATCH_ROWS 7
-/* The state is checked (finite, wet, under the Courant limit) every this
- * many steps and at the end of a run. */
-#define HR_SW__CHECK_EVERY 16
+/* Per-row statistics of the new state, gathered by every sweep at no extra
+ * memory traffic. From them each step gets a cheap bound on the Courant
+ * number and exact tests for drying and non-finite values; only when one of
+ * them trips is the exact per-cell check (hr_sw__rowcheck) run. */
+typedef struct hr_sw__rowstat {
+    double hmin, hmax; /* smallest and largest depth H + eta in the row (m) */
+    double umax;       /* largest |u| on the row's faces (m/s) */
+    double vmax;       /* largest |v| on the row's south faces (m/s; 0 in 1D) */
+    double bad;        /* 0 if every new value is finite, NaN otherwise */
+} hr_sw__rowstat;
 
 /* Result of checking one row of the state. */
 typedef struct hr_sw__rowcheck {
@@ -79,7 +86,8 @@ typedef struct hr_sw__kernel {
     /* Converts the damping factors of a step (double, in s) into the grid type. */
     void (*prepare)(hr_sw *s);
     /* One step for rows j0 .. j1-1: reads buffer `cur`, writes buffer 1 - cur
-     * (interior and ghost columns). amp[m] is maker m's signal at mid-step. */
+     * (interior and ghost columns) and the rows' statistics into s->stat[j].
+     * amp[m] is maker m's signal at mid-step. */
     void (*sweep)(hr_sw *s, int cur, int j0, int j1, int tid, const double *amp);
     /* Fills the ghost rows of buffer `buf` below row 0 (bottom) and/or above
      * row ny - 1 (top). */
@@ -122,6 +130,9 @@ struct hr_sw {
     double *sigy_v, *sigy_c;   /* sponge damping rate at v faces / cell centres in y (ny) */
     double *fx_d;              /* 2 * nx + 2 * ny damping factors of the current step */
     void *fx;                  /* the same in the grid type: fxu, fxv (nx), fyu, fyv (ny) */
+
+    hr_sw__rowstat *stat;      /* ny row statistics of the last sweep */
+    hr_sw__rowcheck *check;    /* ny exact row checks */
 
     hr_sw__coef c;             /* constants of the current step */
     hr_sw__makers mk;          /* makers of the current run */

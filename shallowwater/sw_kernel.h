@@ -398,7 +398,7 @@ AI void momentum_row(const hr_sw *s, int cur, int j, const real *restrict qxm,
                      const real *restrict qx0, const real *restrict qym,
                      const real *restrict qys, const real *restrict qyn,
                      const real *restrict Em, const real *restrict E, const int is2d,
-                     const int visc)
+                     const int visc, hr_sw__rowstat *restrict stat)
 {
     const ptrdiff_t S = s->stride;
     const int nx = s->nx;
@@ -420,13 +420,16 @@ AI void momentum_row(const hr_sw *s, int cur, int j, const real *restrict qxm,
     const real cx = (real)s->c.cx, cy = (real)s->c.cy;
     const real gx = (real)s->c.gx, gy = (real)s->c.gy;
     const real nux = (real)s->c.nux, nuy = (real)s->c.nuy;
+    /* Row statistics of the new state (see hr_sw__rowstat). */
+    real hmn = (real)INFINITY, hmx = -(real)INFINITY, umx = 0, vmx = 0, bad = 0;
 
     if (is2d) {
-#pragma omp simd
+#pragma omp simd reduction(min : hmn) reduction(max : hmx, umx, vmx) reduction(+ : bad)
         for (int i = 0; i < nx; i++) {
             /* u on the west face of cell (i, j) */
             real uc = u[i];
-            real hbu = half * ((H[i - 1] + E[i - 1]) + (H[i] + E[i]));
+            real hc = H[i] + E[i];
+            real hbu = half * ((H[i - 1] + E[i - 1]) + hc);
             real Qe = half * (qx0[i] + qx0[i + 1]);
             real Qw = half * (qx0[i - 1] + qx0[i]);
             real Qn = half * (qyn[i - 1] + qyn[i]);
@@ -438,11 +441,12 @@ AI void momentum_row(const hr_sw *s, int cur, int j, const real *restrict qxm,
             real du = gx * (E[i] - E[i - 1]) + adv / hbu;
             if (visc)
                 du -= nux * (u[i + 1] - two * uc + u[i - 1]) + nuy * (un[i] - two * uc + us[i]);
-            U[i] = (fyu * fxu[i]) * (uc - du);
+            real un1 = (fyu * fxu[i]) * (uc - du);
+            U[i] = un1;
 
             /* v on the south face of cell (i, j) */
             real vc = v[i];
-            real hbv = half * ((Hs[i] + Em[i]) + (H[i] + E[i]));
+            real hbv = half * ((Hs[i] + Em[i]) + hc);
             real Pn = half * (qys[i] + qyn[i]);
             real Ps = half * (qym[i] + qys[i]);
             real Pe = half * (qxm[i + 1] + qx0[i + 1]);
@@ -454,15 +458,24 @@ AI void momentum_row(const hr_sw *s, int cur, int j, const real *restrict qxm,
             real dv = gy * (E[i] - Em[i]) + adv2 / hbv;
             if (visc)
                 dv -= nux * (v[i + 1] - two * vc + v[i - 1]) + nuy * (vn[i] - two * vc + vs[i]);
-            V[i] = (fyv * fxv[i]) * (vc - dv);
+            real vn1 = (fyv * fxv[i]) * (vc - dv);
+            V[i] = vn1;
+
+            hmn = hc < hmn ? hc : hmn;
+            hmx = hc > hmx ? hc : hmx;
+            real au = un1 < zero ? -un1 : un1, av = vn1 < zero ? -vn1 : vn1;
+            umx = au > umx ? au : umx;
+            vmx = av > vmx ? av : vmx;
+            bad += hc * zero + un1 * zero + vn1 * zero;
         }
         xg_u(s, U);
         xg_c(s, V);
     } else {
-#pragma omp simd
+#pragma omp simd reduction(min : hmn) reduction(max : hmx, umx) reduction(+ : bad)
         for (int i = 0; i < nx; i++) {
             real uc = u[i];
-            real hbu = half * ((H[i - 1] + E[i - 1]) + (H[i] + E[i]));
+            real hc = H[i] + E[i];
+            real hbu = half * ((H[i - 1] + E[i - 1]) + hc);
             real Qe = half * (qx0[i] + qx0[i + 1]);
             real Qw = half * (qx0[i - 1] + qx0[i]);
             real adv = cx * ((Qe < zero ? Qe : zero) * (u[i + 1] - uc) -
@@ -470,10 +483,22 @@ AI void momentum_row(const hr_sw *s, int cur, int j, const real *restrict qxm,
             real du = gx * (E[i] - E[i - 1]) + adv / hbu;
             if (visc)
                 du -= nux * (u[i + 1] - two * uc + u[i - 1]);
-            U[i] = (fyu * fxu[i]) * (uc - du);
+            real un1 = (fyu * fxu[i]) * (uc - du);
+            U[i] = un1;
+
+            hmn = hc < hmn ? hc : hmn;
+            hmx = hc > hmx ? hc : hmx;
+            real au = un1 < zero ? -un1 : un1;
+            umx = au > umx ? au : umx;
+            bad += hc * zero + un1 * zero;
         }
         xg_u(s, U);
     }
+    stat->hmin = hmn;
+    stat->hmax = hmx;
+    stat->umax = umx;
+    stat->vmax = vmx;
+    stat->bad = bad;
 }
 
 AI void sweep_impl(hr_sw *s, int cur, int j0, int j1, int tid, const double *amp,
@@ -509,7 +534,7 @@ AI void sweep_impl(hr_sw *s, int cur, int j0, int j1, int tid, const double *amp
             cont_row(s, cur, j, qx0, qys, qyn, src, E, is2d, 1);
         else
             cont_row(s, cur, j, qx0, qys, qyn, src, E, is2d, 0);
-        momentum_row(s, cur, j, qxm, qx0, qym, qys, qyn, Em, E, is2d, visc);
+        momentum_row(s, cur, j, qxm, qx0, qym, qys, qyn, Em, E, is2d, visc, &s->stat[j]);
         t = qxm, qxm = qx0, qx0 = t;
         t = qym, qym = qys, qys = qyn, qyn = t;
         Em = E;

@@ -6,12 +6,18 @@
  * Reads DIR/cases.csv, DIR/packets.csv and DIR/probe.csv, solves every case
  * and pattern from the reference initial condition, and prints per series
  * the largest |u - u_ref| over its 1001 samples, and per case |det X| beside
- * the reference's det_abs and det_abs_converged. Exit status: 0 if every
- * series is within 1e-3 of the reference and every |det X| within 20% (1%
- * with --accurate) of det_abs_converged; 1 if not; 2 for bad usage or input
- * files (reported as file:line). --n and --dt override the grid and time
- * step (for refinement studies; the tolerances stay those of the setting). */
+ * the reference's det_abs and det_abs_converged. Each DIR/field_<case>_p<k>
+ * _t50.csv (the whole field at t = 50) is compared too, on the reference's
+ * 1025 points (Fourier interpolation of the solver's grid field). Exit
+ * status: 0 if every series and field is within 1e-3 of the reference and
+ * every |det X| within 20% (1% with --accurate) of det_abs_converged; 1 if
+ * not; 2 for bad usage or input files (reported as file:line). --n and --dt
+ * override the grid and time step (for refinement studies; the tolerances
+ * stay those of the setting). */
+#include <complex.h>
 #include <errno.h>
+#include <fftw3.h>
+#include <glob.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +351,153 @@ static double det_abs(const kcase *c, int *ok)
     return d;
 }
 
+#define FIELD_POINTS 1025 /* the reference's samples, xi_j = j L / 1025 */
+
+/* Reads DIR/field_<case>_p<k>_t50.csv into u (FIELD_POINTS values). */
+static int read_field(const char *path, double *u)
+{
+    char buf[512];
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "kdv_reference: %s: cannot open: %s\n", path, strerror(errno));
+        return 0;
+    }
+    int line = 1, r, count = 0;
+    if (read_line(f, buf, sizeof buf) != 1 || strcmp(buf, "j,x,u") != 0)
+        FAIL(path, 1, "expected the header 'j,x,u'");
+    while ((r = read_line(f, buf, sizeof buf)) != 0) {
+        line++;
+        if (r < 0)
+            FAIL(path, line, "line too long");
+        if (buf[0] == '\0')
+            continue;
+        char *fl[MAX_FIELDS];
+        int j;
+        double x;
+        if (split(buf, ',', fl, MAX_FIELDS) != 3)
+            FAIL(path, line, "expected 3 comma-separated fields");
+        if (!parse_int(fl[0], &j) || j != count || j >= FIELD_POINTS)
+            FAIL(path, line, "j = '%s', expected %d (rows in order, at most %d)", fl[0], count,
+                 FIELD_POINTS);
+        if (!parse_double(fl[1], &x) || !parse_double(fl[2], &u[count]))
+            FAIL(path, line, "x '%s' and u '%s' must be finite numbers", fl[1], fl[2]);
+        count++;
+    }
+    fclose(f);
+    if (count != FIELD_POINTS) {
+        fprintf(stderr, "kdv_reference: %s: %d rows, expected %d\n", path, count, FIELD_POINTS);
+        return 0;
+    }
+    return 1;
+}
+
+/* max |u - ref| at xi_j = j L / 1025 of the grid field u (n points), by
+ * evaluating its Fourier series there. */
+static double field_error(const double *u, int n, const double *ref)
+{
+    double *in = fftw_malloc((size_t)n * sizeof *in);
+    fftw_complex *c = fftw_malloc((size_t)(n / 2 + 1) * sizeof *c);
+    double err = INFINITY;
+    if (in && c) {
+        memcpy(in, u, (size_t)n * sizeof *in);
+        fftw_plan p;
+#pragma omp critical(hr_fftw_planner)
+        p = fftw_plan_dft_r2c_1d(n, in, c, FFTW_ESTIMATE);
+        fftw_execute(p);
+#pragma omp critical(hr_fftw_planner)
+        fftw_destroy_plan(p);
+        err = 0;
+        for (int j = 0; j < FIELD_POINTS; j++) {
+            double frac = (double)j / FIELD_POINTS, v = creal(c[0]);
+            for (int m = 1; m < (n + 1) / 2; m++)
+                v += 2 * creal(c[m] * cexp(2 * M_PI * I * fmod(m * frac, 1.0)));
+            if (n % 2 == 0)
+                v += creal(c[n / 2]) * cos(M_PI * n * frac);
+            err = fmax(err, fabs(v / n - ref[j]));
+        }
+    }
+    fftw_free(in);
+    fftw_free(c);
+    return err;
+}
+
+/* Compares every DIR/field_<case>_p<k>_t50.csv with the solver's field at
+ * t = 50. Returns 0 on success, 1 if a field is off, 2 for bad files. */
+static int check_fields(const char *dir, const hr_kdv_params *prm, double tol)
+{
+    char glob_pat[4096];
+    snprintf(glob_pat, sizeof glob_pat, "%s/field_*_p*_t50.csv", dir);
+    glob_t g;
+    int gs = glob(glob_pat, 0, NULL, &g);
+    if (gs == GLOB_NOMATCH) {
+        printf("\nno field_*_t50.csv files in %s\n", dir);
+        return 0;
+    }
+    if (gs != 0) {
+        fprintf(stderr, "kdv_reference: %s: cannot list the field files\n", glob_pat);
+        return 2;
+    }
+    int rc = 0;
+    printf("\n%-10s %7s %14s   (whole field at t = 50, %d points)\n", "case", "pattern",
+           "max|u-u_ref|", FIELD_POINTS);
+    double *ref = malloc(FIELD_POINTS * sizeof *ref);
+    for (size_t i = 0; i < g.gl_pathc && rc != 2; i++) {
+        const char *path = g.gl_pathv[i];
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        /* field_<case>_p<k>_t50.csv: cut the suffix, then the last "_p". */
+        char name[256];
+        snprintf(name, sizeof name, "%s", base + strlen("field_"));
+        size_t len = strlen(name), suffix = strlen("_t50.csv");
+        char *pk = NULL;
+        if (len > suffix && strcmp(name + len - suffix, "_t50.csv") == 0) {
+            name[len - suffix] = '\0';
+            for (char *q = strstr(name, "_p"); q; q = strstr(q + 1, "_p"))
+                pk = q;
+        }
+        int k;
+        if (!pk || pk == name) {
+            fprintf(stderr, "kdv_reference: %s: name is not field_<case>_p<k>_t50.csv\n", path);
+            rc = 2;
+            break;
+        }
+        *pk = '\0';
+        kcase *c = find_case(name);
+        if (!c || !parse_int(pk + 2, &k) || k >= c->npatterns) {
+            fprintf(stderr, "kdv_reference: %s: case '%s' pattern '%s' is not in cases.csv\n",
+                    path, name, pk + 2);
+            rc = 2;
+            break;
+        }
+        if (!ref || !read_field(path, ref)) {
+            rc = 2;
+            break;
+        }
+        hr_kdv *s = NULL;
+        double err = INFINITY;
+        double *u0 = NULL;
+        int st = hr_kdv_create(&s, prm);
+        if (st == HR_OK && (u0 = malloc((size_t)hr_kdv_n(s) * sizeof *u0)) != NULL) {
+            hr_kdv_ic_sample(s, &c->pat[k].ic, u0);
+            hr_kdv_output out = {50, 50, 0, NULL};
+            st = hr_kdv_run(s, u0, &out, NULL);
+            if (st == HR_OK)
+                err = field_error(hr_kdv_state(s), hr_kdv_n(s), ref);
+        }
+        int bad = !(err <= tol);
+        if (st)
+            printf("%-10s %7d %14s  %s\n", name, k, "FAILED", hr_error_message());
+        else
+            printf("%-10s %7d %14.3e%s\n", name, k, err, bad ? "  FAIL" : "");
+        if (bad)
+            rc = 1;
+        free(u0);
+        hr_kdv_destroy(s);
+    }
+    free(ref);
+    globfree(&g);
+    return rc;
+}
+
 static void usage(FILE *f)
 {
     fprintf(f, "usage: kdv_reference DIR [--accurate] [--scheme spectral|fd] [--n N] "
@@ -509,6 +662,10 @@ static int run(int argc, char **argv)
         printf("%-10s %14.6e %14.6e %18.6e %12.3e %12.3e%s\n", c->name, d, c->det_abs,
                c->det_conv, rc, rr, bad ? "  FAIL" : "");
     }
+    int frc = check_fields(dir, &prm, SERIES_TOL);
+    if (frc == 2)
+        return HR_EXIT_USAGE;
+    failed |= frc;
     printf("\nworst series error %.3e (tolerance %g); worst |det X| relative error %.3e "
            "(tolerance %g): %s\n", worst, SERIES_TOL, worst_det, det_tol,
            failed ? "FAIL" : "PASS");
