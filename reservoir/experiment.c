@@ -312,6 +312,21 @@ int hr_experiment_set(hr_experiment *e, const char *name, const char *value)
         return hr_error_prefix(st, "--set %s: neither a gene nor a setting", name);
     char where[128];
     snprintf(where, sizeof where, "--set %s", name);
+    if (strcmp(setting, "kind") == 0) {
+        /* A section's kind can change when its settings table stays the same
+         * (ga <-> map-elites, the encoder kinds, the fitness kinds). */
+        char kinds[512];
+        hr_section *sec = e->sec[id];
+        const hr_param_spec *spec = hr_experiment_spec(id, value, kinds, sizeof kinds);
+        if (!spec)
+            return HR_ERROR(HR_EINVAL, "%s: '%s' is not a %s kind (allowed: %s)", where, value,
+                            hr_sections[id], kinds);
+        if (spec != sec->spec)
+            return HR_ERROR(HR_EINVAL, "%s: kind '%s' has other settings than '%s' (allowed: "
+                            "change it in the experiment file)", where, value, sec->kind);
+        snprintf(sec->kind, sizeof sec->kind, "%s", value);
+        return HR_OK;
+    }
     /* A gene that targets this setting would silently overwrite it. */
     for (int i = 0; i < e->ngenes; i++)
         if (e->genes[i].section == id && strcmp(e->genes[i].setting, setting) == 0 &&
