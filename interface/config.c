@@ -18,8 +18,9 @@
 /* ---- Errors from libxml2 ---- */
 
 typedef struct xml_err {
-    char msg[512]; /* the first error, formatted "FILE:LINE: message" */
-    int have;      /* whether an error was recorded */
+    char msg[512];    /* the first error, formatted "FILE:LINE: message" */
+    int have;         /* whether an error was recorded */
+    const char *name; /* the document's name, for errors that carry none */
 } xml_err;
 
 static void xml_error_handler(void *ctx, const xmlError *err)
@@ -32,7 +33,11 @@ static void xml_error_handler(void *ctx, const xmlError *err)
     size_t n = strlen(text);
     while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == ' '))
         text[--n] = '\0';
-    snprintf(e->msg, sizeof e->msg, "%s:%d: %s", err->file ? err->file : "?", err->line, text);
+    int line = err->line;
+    if (line <= 0 && err->node)
+        line = (int)xmlGetLineNo((xmlNodePtr)err->node);
+    snprintf(e->msg, sizeof e->msg, "%s:%d: %s", err->file ? err->file : e->name ? e->name : "?",
+             line > 0 ? line : 1, text);
     e->have = 1;
 }
 
@@ -180,7 +185,7 @@ static int validate_schema(xmlDocPtr doc, const char *name)
     char *rng = schema_text(&size);
     if (!rng)
         return HR_ERROR(HR_ENOMEM, "out of memory for the schema");
-    xml_err err = {{0}, 0};
+    xml_err err = {{0}, 0, name};
     xmlRelaxNGParserCtxtPtr pctx = xmlRelaxNGNewMemParserCtxt(rng, (int)size);
     xmlRelaxNGSetParserStructuredErrors(pctx, xml_error_cb, &err);
     xmlRelaxNGPtr schema = xmlRelaxNGParse(pctx);
@@ -415,7 +420,7 @@ int hr_config_load(const char *path, hr_experiment **out)
     *out = NULL;
     if (access(path, R_OK) != 0)
         return HR_ERROR(HR_EIO, "%s: cannot open (%s)", path, strerror(errno));
-    xml_err err = {{0}, 0};
+    xml_err err = {{0}, 0, path};
     xmlParserCtxtPtr ctx = xmlNewParserCtxt();
     if (!ctx)
         return HR_ERROR(HR_ENOMEM, "out of memory reading %s", path);
@@ -429,7 +434,7 @@ int hr_config_load(const char *path, hr_experiment **out)
 int hr_config_load_memory(const char *xml, size_t size, const char *name, hr_experiment **out)
 {
     *out = NULL;
-    xml_err err = {{0}, 0};
+    xml_err err = {{0}, 0, name};
     xmlSetStructuredErrorFunc(&err, xml_error_cb);
     xmlDocPtr doc = xmlReadMemory(xml, (int)size, name, NULL, parse_options);
     xmlSetStructuredErrorFunc(NULL, NULL);

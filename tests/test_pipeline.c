@@ -292,6 +292,85 @@ static void test_worker_cache_and_genome(void **state)
     hr_experiment_destroy(e);
 }
 
+/* L2 deviation of run 3's trace (pattern (1,1)) from 10 x run 0's (0,0). */
+static double scaling_deviation(const hr_result *r)
+{
+    double num = 0, den = 0;
+    for (int k = 0; k < r->traces[0].nt; k++) {
+        double a = r->traces[3].data[k], b = 10 * r->traces[0].data[k];
+        num += (a - b) * (a - b);
+        den += a * a;
+    }
+    return den > 0 ? sqrt(num / den) : INFINITY;
+}
+
+/* The tank substrate through the pipeline: per-sample (XNOR, amplitude) and
+ * stream (NARMA10) modes on a small 1D channel. */
+static void test_tank_pipeline(void **state)
+{
+    const char *xnor =
+        "<experiment>\n"
+        "<substrate kind=\"tank\"><nx>60</nx><lx>1</lx><depth>0.05</depth><east>sponge</east>"
+        "<maker_x>0.1 0.2</maker_x><probe_x>0.5 0.7</probe_x><dt_out>0.01</dt_out></substrate>\n"
+        "<encoder kind=\"amplitude\"><freq>2 3</freq><low>0.00002 0.00002</low>"
+        "<high>0.0002 0.0002</high><duration>1 1</duration><ramp>0.2</ramp></encoder>\n"
+        "<readout><t>1.2 1.6</t><rule>linear</rule></readout>\n"
+        "<task kind=\"xnor\"/>\n</experiment>\n";
+    hr_experiment *e;
+    assert_status(hr_config_load_memory(xnor, strlen(xnor), "tank.xml", &e), HR_OK);
+    hr_worker *w;
+    hr_result r;
+    assert_status(hr_worker_create(&w, e), HR_OK);
+    assert_status(hr_worker_evaluate(w, NULL, HR_EVAL_TRACES, &r), HR_OK);
+    assert_int_equal(r.nrows, 4);
+    assert_int_equal(r.ncols, 4); /* 2 probes x 2 times */
+    assert_int_equal(r.ntraces, 4);
+    /* Waves reached the probes (mm-scale), and the four patterns differ. */
+    assert_true(fabs(r.x[0]) > 1e-9 && fabs(r.x[0]) < 1e-4);
+    assert_true(r.det_abs > 0 && r.kernel_rank == 4);
+    /* Pattern (0,0) drives both makers at 0.02 mm/s, (1,1) at 0.2 mm/s:
+     * waves of a/H ~ 0.02%. The response is linear up to corrections of
+     * order a/H (times ~10 here: the nonlinear phase shift accumulates over
+     * a few wavelengths), so trace (1,1) is 10 x trace (0,0) to 0.5% in the
+     * L2 norm; ten times the amplitudes make the deviation ten times larger
+     * (first-order nonlinearity), between 5x and 15x. */
+    double dev_small = scaling_deviation(&r);
+    assert_abs(dev_small, 0, 0.005);
+    hr_result_free(&r);
+    assert_status(hr_experiment_set(e, "encoder.low", "0.0002 0.0002"), HR_OK);
+    assert_status(hr_experiment_set(e, "encoder.high", "0.002 0.002"), HR_OK);
+    hr_worker_destroy(w);
+    assert_status(hr_worker_create(&w, e), HR_OK);
+    assert_status(hr_worker_evaluate(w, NULL, HR_EVAL_TRACES, &r), HR_OK);
+    double ratio = scaling_deviation(&r) / dev_small;
+    assert_true(ratio > 5 && ratio < 15);
+    hr_result_free(&r);
+    hr_worker_destroy(w);
+    hr_experiment_destroy(e);
+
+    const char *narma =
+        "<experiment>\n"
+        "<substrate kind=\"tank\"><nx>60</nx><lx>1</lx><depth>0.05</depth><east>sponge</east>"
+        "<maker_x>0.1</maker_x><probe_x>0.2 0.4 0.6</probe_x><dt_out>0.01</dt_out></substrate>\n"
+        "<encoder kind=\"stream\"><amp>0.05</amp><low>-1</low><high>3</high><step>0.1</step>"
+        "</encoder>\n"
+        "<readout><t>0 0.05</t><rule>linear</rule><bias>1</bias></readout>\n"
+        "<task kind=\"narma10\"><washout>20</washout><train>60</train><test>30</test></task>\n"
+        "<fitness kind=\"score\"/>\n</experiment>\n";
+    assert_status(hr_config_load_memory(narma, strlen(narma), "narma.xml", &e), HR_OK);
+    assert_status(hr_worker_create(&w, e), HR_OK);
+    assert_status(hr_worker_evaluate(w, NULL, HR_EVAL_TRACES, &r), HR_OK);
+    assert_int_equal(r.nrows, 60);
+    assert_int_equal(r.nheld, 30);
+    assert_int_equal(r.ncols, 6);
+    assert_int_equal(r.ntraces, 1); /* one run for the whole stream */
+    assert_string_equal(r.score_name, "nrmse");
+    assert_true(isfinite(r.score) && r.fitness == -r.score);
+    hr_result_free(&r);
+    hr_worker_destroy(w);
+    hr_experiment_destroy(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -301,6 +380,7 @@ int main(void)
         cmocka_unit_test(test_readout_rules),
         cmocka_unit_test(test_config_memory),
         cmocka_unit_test(test_worker_cache_and_genome),
+        cmocka_unit_test(test_tank_pipeline),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
