@@ -23,7 +23,7 @@ struct hr_kdv {
     int n;           /* grid points */
     double dx;       /* grid spacing L / n */
     double *u;       /* the field at the end of the last run (n) */
-    int have_state;  /* 1 once a run has finished (successfully or not) */
+    int have_state;  /* 1 once a run has finished successfully */
 
     /* Probe workspace, grown on demand (never per step): per probe either
      * n/2 + 1 Fourier twiddles (spectral) or 6 Lagrange weights (FD). */
@@ -33,12 +33,17 @@ struct hr_kdv {
     /* ---- spectral (kdv_spectral.c) ---- */
     int nc;                    /* complex modes n/2 + 1 */
     int cut;                   /* modes 1..cut get the nonlinear term (dealiasing) */
-    fftw_plan r2c, c2r;        /* made once, executed on the solver's own arrays */
-    double *wr;                /* real work array (n), FFTW-aligned */
-    double *cw;                /* one block holding the complex arrays below */
+    fftw_plan fwd, bwd;        /* complex FFTs of n/2 points (real FFTs of n, see
+                                  kdv_spectral.c), made once, executed on the
+                                  solver's own arrays */
+    double *wr;                /* grid work array (n), 64-byte aligned */
+    double *cw;                /* one 64-byte aligned block holding the
+                                  complex arrays below, each 64-byte aligned */
+    double *zs;                /* packed half-size spectrum (n/2 complex) */
+    double *twr;               /* e^{2 pi i m / n}, m = 0 .. n/2 (complex) */
     /* Complex arrays of nc values, interleaved (re, im): the state spectrum,
-     * the FFT input scratch, E2 v, the first stage, and the four FFTs of
-     * (u - c0)^2 at the stages. */
+     * the current stage's spectrum, E2 v, the first stage, and the four FFTs
+     * of n^2 (u - c0)^2 at the stages. */
     double *v, *tmp, *e2v, *a, *fv, *fa, *fb, *fc;
     /* ETDRK4 coefficients for step coef_h in frame `frame`: e^{Lh},
      * e^{Lh/2}, and Q, f1, f2, f3 times the nonlinear factor -i k/(2 n^2). */

@@ -22,8 +22,9 @@
  * # Discretisation
  *
  * Space: Fourier collocation on n equispaced points x_j = j L / n. With
- * v_m = sum_j u_j exp(-i k_m x_j), k_m = 2 pi m / L (m = 0 .. n/2, FFTW's
- * unnormalised r2c transform), each mode obeys
+ * v_m = sum_j u_j exp(-i k_m x_j), k_m = 2 pi m / L (m = 0 .. n/2, the
+ * unnormalised real FFT, computed as a complex FFT of n/2 points), each mode
+ * obeys
  *
  *     dv_m/dt = L_m v_m + N_m(v),
  *     L_m = i (nu k_m^3 - c0 k_m),
@@ -31,9 +32,9 @@
  *
  * with the product formed on the grid (pseudo-spectral). The Nyquist mode
  * (m = n/2) is held at zero, as usual for odd derivatives. No dealiasing:
- * at the default n the spectrum has decayed to ~1e-10 of its peak by the
- * Nyquist wavenumber, so aliasing is below that; the 2/3 rule at the same n
- * was measured less accurate (it removes modes the narrow solitons need).
+ * at the default n the spectrum has decayed to ~1e-9 of its peak by the
+ * Nyquist wavenumber, so aliasing is below that; the 2/3 rule removes modes
+ * the narrow solitons need (measured at n = 768: 10x larger errors).
  *
  * Time: ETDRK4 of Cox & Matthews (J. Comput. Phys. 176, 2002). For step h
  * and z = L_m h, with the phi-functions phi_j(z) = sum_k z^k / (k + j)!,
@@ -69,8 +70,10 @@
  * reach k_max = pi n / L ~ 8: probe errors against a converged solution
  * are 0.2 at n = 512, 7e-4 at n = 768, 7e-5 at n = 864 and 5e-6 at n = 1024
  * (L = 400, to t = 100). Their speed also sets the step: 2e-4 at h = 0.05,
- * 9e-6 at h = 0.02, 4e-3 at h = 0.1. Defaults: n = 1024 (FFTW's fastest
- * size in that range), dt = 0.05; accurate: n = 1024, dt = 0.02.
+ * 9e-6 at h = 0.02, 4e-3 at h = 0.1. Defaults: n = 1024 (a power of two,
+ * FFTW's fastest size in that range), dt = 0.05; accurate: n = 1024,
+ * dt = 0.02. A step costs four real FFT pairs (~4 us at n = 1024) plus
+ * ~2.5 us of O(n) work: ~7 us, so a solve to t = 60 takes ~8 ms.
  *
  * # Runaway detection
  *
@@ -95,7 +98,16 @@ int hr_kdv__spectral_default_n(int accurate)
 
 double hr_kdv__spectral_default_dt(int accurate) { return accurate ? 0.02 : 0.05; }
 
-static double *dmalloc(size_t n) { return fftw_malloc(n * sizeof(double)); }
+/* n doubles on a 64-byte boundary (a cache line, and the AVX-512 width):
+ * fftw_malloc guarantees less here, and split-line loads made steps ~20%
+ * slower when a block happened to land off a 64-byte boundary. Free with
+ * free(). FFTW only needs the arrays it executes on aligned like the ones it
+ * planned with, which holds as all are 64-byte aligned. */
+static double *dmalloc(size_t n)
+{
+    size_t bytes = (n * sizeof(double) + 63) / 64 * 64;
+    return aligned_alloc(64, bytes);
+}
 
 int hr_kdv__spectral_init(hr_kdv *s)
 {
@@ -107,28 +119,39 @@ int hr_kdv__spectral_init(hr_kdv *s)
      * nonlinear term. */
     s->cut = n / 2 - 1;
 
+    /* Fourteen complex arrays of nc values, interleaved (re, im), in one
+     * block, each starting on a 64-byte boundary of it: FFTW's new-array
+     * execute needs the arrays it is given aligned as the planning ones. */
+    double **arr[] = {&s->v,  &s->tmp, &s->e2v, &s->a,   &s->fv,  &s->fa,  &s->fb, &s->fc,
+                      &s->E,  &s->E2,  &s->Qg,  &s->f1g, &s->f2g, &s->f3g, &s->zs, &s->twr};
+    const int narr = (int)(sizeof arr / sizeof arr[0]);
+    const size_t stride = ((size_t)2 * nc + 7) / 8 * 8;
     s->wr = dmalloc((size_t)n);
-    s->cw = dmalloc((size_t)nc * 2 * 14);
+    s->cw = dmalloc(stride * narr);
     if (!s->wr || !s->cw)
         return HR_ERROR(HR_ENOMEM, "kdv_create: out of memory for the spectral solver (n = %d)",
                         n);
-    /* Fourteen complex arrays of nc, interleaved (re, im). */
-    double *w = s->cw;
-    double **arr[] = {&s->v, &s->tmp, &s->e2v, &s->a, &s->fv, &s->fa, &s->fb, &s->fc,
-                      &s->E, &s->E2, &s->Qg, &s->f1g, &s->f2g, &s->f3g};
-    for (int i = 0; i < 14; i++)
-        *arr[i] = w + (size_t)i * 2 * nc;
+    for (int i = 0; i < narr; i++)
+        *arr[i] = s->cw + (size_t)i * stride;
+
+    for (int m = 0; m < nc; m++) {
+        s->twr[2 * m] = cos(2 * M_PI * m / n);
+        s->twr[2 * m + 1] = sin(2 * M_PI * m / n);
+    }
 
     /* FFTW's planner is not thread-safe: plan inside one named critical
      * section so solvers may also be created from OpenMP threads.
      * FFTW_ESTIMATE picks the plan without timing, so the same n always
      * gives the same plan and bitwise the same results, run after run. */
+    const int M = n / 2;
 #pragma omp critical(hr_fftw_planner)
     {
-        s->r2c = fftw_plan_dft_r2c_1d(n, s->wr, (fftw_complex *)s->tmp, FFTW_ESTIMATE);
-        s->c2r = fftw_plan_dft_c2r_1d(n, (fftw_complex *)s->tmp, s->wr, FFTW_ESTIMATE);
+        s->fwd = fftw_plan_dft_1d(M, (fftw_complex *)s->wr, (fftw_complex *)s->zs, FFTW_FORWARD,
+                                  FFTW_ESTIMATE);
+        s->bwd = fftw_plan_dft_1d(M, (fftw_complex *)s->zs, (fftw_complex *)s->wr,
+                                  FFTW_BACKWARD, FFTW_ESTIMATE);
     }
-    if (!s->r2c || !s->c2r)
+    if (!s->fwd || !s->bwd)
         return HR_ERROR(HR_ENOMEM, "kdv_create: FFTW could not plan n = %d", n);
     s->coef_h = 0;
     s->frame = NAN;
@@ -137,43 +160,40 @@ int hr_kdv__spectral_init(hr_kdv *s)
 
 void hr_kdv__spectral_fini(hr_kdv *s)
 {
-    if (s->r2c || s->c2r) {
+    if (s->fwd || s->bwd) {
 #pragma omp critical(hr_fftw_planner)
         {
-            if (s->r2c)
-                fftw_destroy_plan(s->r2c);
-            if (s->c2r)
-                fftw_destroy_plan(s->c2r);
+            if (s->fwd)
+                fftw_destroy_plan(s->fwd);
+            if (s->bwd)
+                fftw_destroy_plan(s->bwd);
         }
     }
-    s->r2c = s->c2r = NULL;
-    fftw_free(s->wr);
-    fftw_free(s->cw);
+    s->fwd = s->bwd = NULL;
+    free(s->wr);
+    free(s->cw);
     s->wr = s->cw = NULL;
 }
 
-/* phi_1, phi_2, phi_3 of z: phi_j(z) = sum_k z^k / (k + j)!, by the Taylor
- * series for |z| < 1 and by phi_{j+1} = (phi_j - 1/j!) / z otherwise (which
- * loses at most about one digit at |z| = 1). */
-static void phis(double complex z, double complex *p1, double complex *p2,
-                 double complex *p3)
+/* Taylor coefficients 1/(k + 3)!, k = 0 .. TAYLOR - 1: for |z| < 1 the
+ * remainder of the phi_3 series is below 1e-25. */
+#define TAYLOR 23
+
+/* phi_1, phi_2, phi_3 of z, given ez = e^z: phi_j(z) = sum_k z^k / (k + j)!,
+ * by the Taylor series for |z| < 1 and by phi_{j+1} = (phi_j - 1/j!) / z
+ * otherwise (which loses at most about one digit at |z| = 1). */
+static void phis(double complex z, double complex ez, const double *inv, double complex *p1,
+                 double complex *p2, double complex *p3)
 {
     if (cabs(z) < 1) {
-        /* 1/(k+3)! for k = 0..22: the remainder is below 1e-25. */
-        double complex s = 0;
-        double c = 1;
-        double inv[23];
-        for (int k = 0; k < 23; k++) {
-            c /= (k + 3 == 3) ? 6.0 : (double)(k + 3);
-            inv[k] = c;
-        }
-        for (int k = 22; k >= 0; k--)
-            s = s * z + inv[k];
-        *p3 = s;
-        *p2 = 0.5 + z * s;
+        double complex t = 0;
+        for (int k = TAYLOR - 1; k >= 0; k--)
+            t = t * z + inv[k];
+        *p3 = t;
+        *p2 = 0.5 + z * t;
         *p1 = 1 + z * *p2;
     } else {
-        *p1 = (cexp(z) - 1) / z;
+        *p1 = (ez - 1) / z;
         *p2 = (*p1 - 1) / z;
         *p3 = (*p2 - 0.5) / z;
     }
@@ -183,23 +203,29 @@ static void phis(double complex z, double complex *p1, double complex *p2,
  * in the frame c0 (Cox & Matthews; with z = L_m h,
  *     Q = (h/2) phi_1(z/2),  f1 = h (phi_1 - 3 phi_2 + 4 phi_3),
  *     f2 = h (phi_2 - 2 phi_3),  f3 = h (4 phi_3 - phi_2),
- * each multiplied by the nonlinear factor g_m = -i k_m / (2 n^2)). */
+ * each multiplied by the nonlinear factor g_m = -i k_m / (2 n^2)). About
+ * 0.1 ms at n = 1024: remade only when h or c0 change. */
 static void make_coefficients(hr_kdv *s, double h, double c0)
 {
     const int n = s->n;
     const double nu = s->p.nu, L = s->p.length;
+    double inv[TAYLOR], f = 6;
+    for (int k = 0; k < TAYLOR; k++) {
+        inv[k] = 1 / f;
+        f *= k + 4;
+    }
     for (int m = 0; m < s->nc; m++) {
         double k = 2 * M_PI * m / L;
         if (m == n / 2)
             k = 0; /* Nyquist mode: odd derivatives vanish there */
         double complex lin = I * (nu * k * k * k - c0 * k);
         double complex g = m <= s->cut ? -I * k / (2.0 * (double)n * (double)n) : 0;
-        double complex z = lin * h, p1, p2, p3, q1, q2, q3;
-        phis(z, &p1, &p2, &p3);
-        phis(z / 2, &q1, &q2, &q3);
-        double complex c[6] = {cexp(z), cexp(z / 2), g * h / 2 * q1,
-                               g * h * (p1 - 3 * p2 + 4 * p3), g * h * (p2 - 2 * p3),
-                               g * h * (4 * p3 - p2)};
+        double complex z = lin * h, ez = cexp(z), ez2 = cexp(z / 2);
+        double complex p1, p2, p3, q1, q2, q3;
+        phis(z, ez, inv, &p1, &p2, &p3);
+        phis(z / 2, ez2, inv, &q1, &q2, &q3);
+        double complex c[6] = {ez, ez2, g * h / 2 * q1, g * h * (p1 - 3 * p2 + 4 * p3),
+                               g * h * (p2 - 2 * p3), g * h * (4 * p3 - p2)};
         double *dst[6] = {s->E, s->E2, s->Qg, s->f1g, s->f2g, s->f3g};
         for (int i = 0; i < 6; i++) {
             dst[i][2 * m] = creal(c[i]);
@@ -210,18 +236,73 @@ static void make_coefficients(hr_kdv *s, double h, double c0)
     s->frame = c0;
 }
 
-/* out = FFT[(u - c0)^2 n^2] from the spectrum in s->tmp (which it destroys):
- * c2r gives n (u - c0) once the mean mode is shifted by n c0. */
-static void nonlinear(hr_kdv *s, double *out)
+/* Real FFTs of length n through complex FFTs of length M = n/2 (the
+ * classic packing; FFTW's own r2c/c2r are slower here with FFTW_ESTIMATE
+ * plans). A real array x of n values is the complex array z_j = x_{2j} +
+ * i x_{2j+1} of M values. With X the unnormalised spectrum of x (m = 0..M)
+ * and w = e^{2 pi i / n}:
+ *     to_grid:     Y_m = (X_m + conj X_{M-m}) + i w^m (X_m - conj X_{M-m}),
+ *                  z = IFFT_M(Y) (unnormalised) gives n x, like FFTW's c2r;
+ *     to_spectrum: Z = FFT_M(z), X_m = (Z_m + conj Z_{M-m}) / 2
+ *                  - i w^{-m} (Z_m - conj Z_{M-m}) / 2 (Z_M = Z_0),
+ *                  like FFTW's r2c. */
+
+/* x = n (field of X), where X_0 is taken as X_0 - shift. Leaves X intact. */
+static void to_grid(hr_kdv *s, const double *restrict X, double shift, double *x)
+{
+    const int M = s->n / 2;
+    double *restrict y = s->zs;
+    const double *restrict w = s->twr;
+#pragma omp simd
+    for (int m = 1; m < M; m++) {
+        double ar = X[2 * m], ai = X[2 * m + 1];
+        double br = X[2 * (M - m)], bi = -X[2 * (M - m) + 1];
+        double dr = ar - br, di = ai - bi; /* X_m - conj X_{M-m} */
+        double er = w[2 * m] * dr - w[2 * m + 1] * di, ei = w[2 * m] * di + w[2 * m + 1] * dr;
+        y[2 * m] = ar + br - ei;
+        y[2 * m + 1] = ai + bi + er;
+    }
+    {
+        double ar = X[0] - shift, ai = X[1], br = X[2 * M], bi = -X[2 * M + 1];
+        y[0] = ar + br - (ai - bi);
+        y[1] = ai + bi + (ar - br);
+    }
+    fftw_execute_dft(s->bwd, (fftw_complex *)y, (fftw_complex *)x);
+}
+
+/* X = FFT(x) (M + 1 modes) of the real array x (n values). */
+static void to_spectrum(hr_kdv *s, double *x, double *restrict X)
+{
+    const int M = s->n / 2;
+    double *restrict z = s->zs;
+    const double *restrict w = s->twr;
+    fftw_execute_dft(s->fwd, (fftw_complex *)x, (fftw_complex *)z);
+#pragma omp simd
+    for (int m = 1; m < M; m++) {
+        double ar = z[2 * m], ai = z[2 * m + 1];
+        double br = z[2 * (M - m)], bi = -z[2 * (M - m) + 1];
+        double dr = ar - br, di = ai - bi; /* Z_m - conj Z_{M-m} */
+        /* -i conj(w^m) d = -i (wr - i wi)(dr + i di) */
+        double pr = w[2 * m] * dr + w[2 * m + 1] * di, pi = w[2 * m] * di - w[2 * m + 1] * dr;
+        X[2 * m] = 0.5 * (ar + br + pi);
+        X[2 * m + 1] = 0.5 * (ai + bi - pr);
+    }
+    X[0] = z[0] + z[1];
+    X[1] = 0;
+    X[2 * M] = z[0] - z[1];
+    X[2 * M + 1] = 0;
+}
+
+/* out = FFT[n^2 (u - c0)^2] of the field whose spectrum is `in`. */
+static void nonlinear(hr_kdv *s, const double *in, double *out)
 {
     const int n = s->n;
-    s->tmp[0] -= (double)n * s->frame;
-    fftw_execute_dft_c2r(s->c2r, (fftw_complex *)s->tmp, s->wr);
+    to_grid(s, in, (double)n * s->frame, s->wr);
     double *restrict w = s->wr;
 #pragma omp simd
     for (int j = 0; j < n; j++)
         w[j] *= w[j];
-    fftw_execute_dft_r2c(s->r2c, s->wr, (fftw_complex *)out);
+    to_spectrum(s, s->wr, out);
 }
 
 /* x * y for interleaved complex values. */
@@ -230,7 +311,7 @@ static void nonlinear(hr_kdv *s, double *out)
 
 /* One ETDRK4 step; returns sum over modes 1..n/2-1 of 2 |v_m|^2 afterwards
  * (n times the sum of (u_j - mean)^2 on the grid). The stage values are
- * formed straight into the FFT input (c2r overwrites it). */
+ * formed in s->tmp, the input of the next nonlinear term. */
 static double step(hr_kdv *s)
 {
     const int nc = s->nc;
@@ -240,8 +321,7 @@ static double step(hr_kdv *s)
     const double *restrict E = s->E, *restrict E2 = s->E2, *restrict Q = s->Qg;
     const double *restrict f1 = s->f1g, *restrict f2 = s->f2g, *restrict f3 = s->f3g;
 
-    memcpy(t, v, (size_t)nc * 2 * sizeof *t);
-    nonlinear(s, fv);
+    nonlinear(s, v, fv);
 #pragma omp simd
     for (int m = 0; m < nc; m++) {
         double er = MULR(E2, v, m), ei = MULI(E2, v, m);
@@ -250,20 +330,20 @@ static double step(hr_kdv *s)
         t[2 * m] = a[2 * m] = er + MULR(Q, fv, m);
         t[2 * m + 1] = a[2 * m + 1] = ei + MULI(Q, fv, m);
     }
-    nonlinear(s, fa);
+    nonlinear(s, t, fa);
 #pragma omp simd
     for (int m = 0; m < nc; m++) {
         t[2 * m] = e2v[2 * m] + MULR(Q, fa, m);
         t[2 * m + 1] = e2v[2 * m + 1] + MULI(Q, fa, m);
     }
-    nonlinear(s, fb);
+    nonlinear(s, t, fb);
 #pragma omp simd
     for (int m = 0; m < nc; m++) {
         double dr = 2 * fb[2 * m] - fv[2 * m], di = 2 * fb[2 * m + 1] - fv[2 * m + 1];
         t[2 * m] = MULR(E2, a, m) + Q[2 * m] * dr - Q[2 * m + 1] * di;
         t[2 * m + 1] = MULI(E2, a, m) + Q[2 * m] * di + Q[2 * m + 1] * dr;
     }
-    nonlinear(s, fc);
+    nonlinear(s, t, fc);
     double var = 0;
 #pragma omp simd reduction(+ : var)
     for (int m = 0; m < nc; m++) {
@@ -350,7 +430,7 @@ int hr_kdv__spectral_run(hr_kdv *s, const double *u0, const hr_kdv__plan *pl,
         make_coefficients(s, pl->h, c0);
 
     memcpy(s->wr, u0, (size_t)n * sizeof *s->wr);
-    fftw_execute_dft_r2c(s->r2c, s->wr, (fftw_complex *)s->v);
+    to_spectrum(s, s->wr, s->v);
     s->v[2 * (s->nc - 1)] = s->v[2 * (s->nc - 1) + 1] = 0; /* Nyquist mode */
     const double var0 = variance(s);
     const double floor_ = 1e-24 * s->v[0] * s->v[0] + 1e-300;
@@ -372,8 +452,7 @@ int hr_kdv__spectral_run(hr_kdv *s, const double *u0, const hr_kdv__plan *pl,
     }
 
     /* The final field on the grid. */
-    memcpy(s->tmp, s->v, (size_t)s->nc * 2 * sizeof *s->tmp);
-    fftw_execute_dft_c2r(s->c2r, (fftw_complex *)s->tmp, s->wr);
+    to_grid(s, s->v, 0, s->wr);
     for (int j = 0; j < n; j++)
         s->u[j] = s->wr[j] / n;
     return status;

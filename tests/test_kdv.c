@@ -217,14 +217,15 @@ static void test_conservation_fd(void **state) { check_conservation(HR_KDV_FD, 0
 
 /* ---- FD order of convergence ---- */
 
-/* The FD scheme against a spectral solution (n = 2048, dt = 0.01: error
- * ~1e-10, far below the FD errors) of a smooth problem, a soliton and a
- * Gaussian wave packet, at t = 20 on grids n = 512, 1024, 2048 (every FD
- * grid point is a spectral grid point). One dt = 0.01 for all (below every
- * stability limit; RK4's time error is ~1e-9 here, under the finest FD
- * error ~2e-5), so the error is spatial and should fall as dx^4: the
- * observed orders log2(e_n / e_2n) must be within 0.3 of 4. (At n = 256 the
- * packet is still under-resolved and the order reads 3.5.) */
+/* The FD scheme against a spectral solution (n = 2048, dt = 0.01: within
+ * 6e-13 of n = 4096, dt = 0.005, far below the FD errors) of a smooth
+ * problem, a soliton and a Gaussian wave packet, at t = 20 on grids n = 512,
+ * 1024, 2048 (every FD grid point is a spectral grid point). One dt = 0.01
+ * for all (inside every stability limit; RK4's time error is 3e-11 here,
+ * under the finest FD error 2e-5), so the error is spatial and must fall as
+ * dx^4: the observed orders log2(e_n / e_2n) must be within 0.3 of 4
+ * (measured 3.96, 3.99; at n = 256 the packet is under-resolved and the
+ * order reads 3.5, so the coarsest grid is 512). */
 static void test_fd_order(void **state)
 {
     const double T = 20, dt = 0.01;
@@ -518,8 +519,8 @@ static void test_threads_bitwise(void **state)
     const hr_kdv_output out = {30, 0.1, 2, probes};
     const int nout = hr_kdv_nout(30, 0.1);
     for (int scheme = 0; scheme < 2; scheme++) {
-        int n = scheme == HR_KDV_SPECTRAL ? 512 : 256;
-        double dt = scheme == HR_KDV_SPECTRAL ? 0.05 : 0.05;
+        const int n = scheme == HR_KDV_SPECTRAL ? 512 : 256;
+        const double dt = 0.05;
         hr_kdv *s[2] = {make(scheme, n, dt), make(scheme, n, dt)};
         double *serial[2], *par[2], *u0[2];
         for (int i = 0; i < 2; i++) {
