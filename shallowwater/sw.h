@@ -68,7 +68,9 @@ typedef struct hr_sw_params {
     double cfl;             /* Courant number of the automatic step (0 < cfl <= 1) */
     double dt;              /* time step (s); 0: cfl times the stability limit */
     enum hr_sw_precision precision; /* type of the grid arrays */
-    int threads;            /* OpenMP threads per run (0: omp_get_max_threads()) */
+    int threads;            /* most OpenMP threads per run (0: omp_get_max_threads());
+                             * a run uses fewer on small grids (each thread gets at
+                             * least 2 rows and 16384 cells) and one in 1D */
 } hr_sw_params;
 
 /* A wave maker: an internal Gaussian mass source
@@ -141,10 +143,12 @@ void hr_sw_destroy(hr_sw *s);
  * ignored in 1D); traces receives traces[p * nout + k] (caller-allocated,
  * nprobes * nout doubles). The step taken is dt_out / ceil(dt_out / dt) so
  * every output lands on a step. A non-finite state, a depth falling to 0 or
- * a flow past the Courant limit stops the run with HR_EUNSTABLE and a
- * message saying when and where; the solver's state is then the state where
- * it stopped. Bitwise the same for any thread count. Not thread-safe on one
- * solver; distinct solvers may run concurrently. */
+ * a flow past the Courant limit (checked every step) stops the run with
+ * HR_EUNSTABLE and a message saying when (time and step) and where (cell and
+ * position); the solver's state is then the state where it stopped, and the
+ * traces after that time are unspecified. Bitwise the same for any thread
+ * count. Not thread-safe on one solver; distinct solvers may run
+ * concurrently. */
 int hr_sw_run(hr_sw *s, int nmakers, const hr_sw_maker *makers, const hr_sw_signal *signals,
               int nprobes, const double *probe_xy, double t_end, double dt_out, double *traces);
 
@@ -186,7 +190,7 @@ double hr_sw_dt(const hr_sw *s);
 double hr_sw_dt_limit(const hr_sw *s);
 long long hr_sw_steps(const hr_sw *s);
 double hr_sw_time(const hr_sw *s);
-/* The threads a run uses (params.threads resolved). */
+/* The most threads a run uses (params.threads resolved; see there). */
 int hr_sw_threads(const hr_sw *s);
 /* The resolved parameters (dt, threads and sponge_strength filled in; the
  * depth pointers are NULL). */

@@ -1,7 +1,7 @@
 /* sw_internal.h — the shallow-water solver object shared by sw.c (parameters,
  * bathymetry, run driver) and the kernels sw_k64.c / sw_k32.c (one template,
  * sw_kernel.h, compiled for double and for float). Not part of the public
- * API: only shallowwater/sw*.c include it. */
+ * API: only shallowwater/sw*.c include it (and one white-box test). */
 #ifndef HR_SW_INTERNAL_H
 #define HR_SW_INTERNAL_H
 
@@ -17,9 +17,10 @@
  * multiple of 16 elements, so every row's column 0 is 64-byte aligned. */
 #define HR_SW__OX 16
 #define HR_SW__GY 2
-/* Rows of per-thread scratch: two x-flux rows, three y-flux rows, the
- * private eta row before the block, the source row. */
-#define HR_SW__SCRATCH_ROWS 7
+/* Rows of per-thread scratch (see the sweep in sw_kernel.h): flux rows and
+ * their sums, the private eta row before the block, the source rows, the new
+ * u and v rows awaiting write-back, and copies of the neighbours' rows. */
+#define HR_SW__SCRATCH_ROWS 25
 /* Per-row statistics of the new state, gathered by every sweep at no extra
  * memory traffic. From them each step gets a cheap bound on the Courant
  * number and exact tests for drying and non-finite values; only when one of
@@ -62,10 +63,12 @@ typedef struct hr_sw__coef {
 /* The wave makers of a run: separable Gaussian footprints. */
 typedef struct hr_sw__makers {
     int n;              /* number of makers */
+    int nline;          /* of which line sources (all of them in 1D) */
     double *gx;         /* n * nx: x factor of maker m at column i */
     double *gy;         /* n * ny: y factor of maker m at row j (1 for line makers, 1D) */
     int *ilo, *ihi;     /* n: columns [ilo, ihi) where gx is non-zero */
-    unsigned char *row; /* ny: 1 if some maker reaches row j */
+    int *line;          /* n: 1 for a line source (gy = 1 on every row) */
+    unsigned char *row; /* ny: 1 if some point maker reaches row j */
     size_t cap_n;       /* makers the arrays have room for */
 } hr_sw__makers;
 
@@ -79,24 +82,26 @@ typedef struct hr_sw__kernel {
     void (*zero_rows)(hr_sw *s, int j0, int j1, int tid);
     /* Copies H (nx * ny doubles) into the grid and fills its ghosts. */
     void (*set_depth)(hr_sw *s, const double *H);
-    /* Loads an initial state (NULL pointers: zero) into buffer s->cur. */
+    /* Loads an initial state (NULL pointers: zero) and fills its ghosts. */
     void (*set_state)(hr_sw *s, const hr_sw_state *init);
     /* Copies the current state out (any pointer may be NULL). */
     void (*get_state)(const hr_sw *s, double *eta, double *u, double *v);
     /* Converts the damping factors of a step (double, in s) into the grid type. */
     void (*prepare)(hr_sw *s);
-    /* One step for rows j0 .. j1-1: reads buffer `cur`, writes buffer 1 - cur
-     * (interior and ghost columns) and the rows' statistics into s->stat[j].
-     * amp[m] is maker m's signal at mid-step. */
-    void (*sweep)(hr_sw *s, int cur, int j0, int j1, int tid, const double *amp);
-    /* Fills the ghost rows of buffer `buf` below row 0 (bottom) and/or above
-     * row ny - 1 (top). */
-    void (*ghost_rows)(hr_sw *s, int buf, int bottom, int top);
-    /* Checks rows j0 .. j1-1 of the current buffer `buf` into out[j]. */
-    void (*check_rows)(const hr_sw *s, int buf, int j0, int j1, hr_sw__rowcheck *out);
-    /* eta at a probe, from buffer `buf`. */
-    double (*probe)(const hr_sw *s, int buf, const hr_sw__probe *p);
-    /* Row j's share of the mass and energy sums (buffer s->cur). */
+    /* Copies the rows next to block [j0, j1) that the thread's sweep reads
+     * (the neighbours overwrite them during the sweep) into its scratch. */
+    void (*halo)(hr_sw *s, int j0, int j1, int tid);
+    /* One step for rows j0 .. j1-1, in place (interior and ghost columns),
+     * after halo(); writes the rows' statistics into s->stat[j]. amp[m] is
+     * maker m's signal at mid-step. */
+    void (*sweep)(hr_sw *s, int j0, int j1, int tid, const double *amp);
+    /* Fills the ghost rows below row 0 (bottom) and/or above row ny - 1 (top). */
+    void (*ghost_rows)(hr_sw *s, int bottom, int top);
+    /* Checks rows j0 .. j1-1 of the state into out[j]. */
+    void (*check_rows)(const hr_sw *s, int j0, int j1, hr_sw__rowcheck *out);
+    /* eta at a probe. */
+    double (*probe)(const hr_sw *s, const hr_sw__probe *p);
+    /* Row j's share of the mass and energy sums. */
     void (*row_sums)(const hr_sw *s, int j, double *mass, double *energy);
 } hr_sw__kernel;
 
@@ -114,14 +119,15 @@ struct hr_sw {
     double dt_limit;           /* stability limit of the linear scheme (s) */
     double dt_visc;            /* viscous limit (s; INFINITY without viscosity) */
     double kw;                 /* sqrt(1/dx^2 + 1/dy^2), 1/dx in 1D (1/m) */
+    int prefetch;              /* 1: the grid outgrows the caches, prefetch rows */
+    int min_cells;             /* fewest cells per thread in a run (see sw.c) */
 
     ptrdiff_t stride;          /* elements per row */
     ptrdiff_t origin;          /* element offset of (0, 0) within an array */
     size_t nelem;              /* elements per array */
     void *block;               /* one allocation holding every grid array */
     void *H;                   /* still depth */
-    void *eta[2], *u[2], *v[2]; /* double-buffered state */
-    int cur;                   /* buffer holding the current state */
+    void *eta, *u, *v;         /* the state (updated in place) */
 
     void *scratch;             /* threads * HR_SW__SCRATCH_ROWS rows */
     ptrdiff_t scratch_stride;  /* elements between two threads' scratch */

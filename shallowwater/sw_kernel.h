@@ -57,13 +57,18 @@
  *
  * # Layout and parallel sweep
  *
- * The state is double-buffered: a step reads (eta, u, v)^n and H and writes
- * (eta, u, v)^{n+1}, 7 arrays of 8 (or 4) bytes per cell update. Each thread
- * sweeps a contiguous block of rows; for row j it computes the flux rows it
- * needs into thread-private scratch rows (kept in L1/L2), eta^{n+1} of row j,
- * then u^{n+1} of row j and v^{n+1} of the face below it (which needs
- * eta^{n+1} of row j - 1: for the first row of a block the thread computes
- * that row itself, privately, with the same code). Every value therefore
+ * The state is updated in place: a step reads eta, u, v and H once and writes
+ * eta, u, v back once, 7 words per cell update and no write-allocate traffic
+ * (the lines written were just read). Each thread sweeps a contiguous block
+ * of rows. For row j it computes, into thread-private scratch rows (kept in
+ * L1/L2), the fluxes of row j and of the face row above and their averages;
+ * then eta^{n+1} of row j (written in place: no later row of the sweep reads
+ * the old eta of row j); then u^{n+1} of row j and v^{n+1} of the face below
+ * it into scratch, written back one row later (row j + 1 still needs the old
+ * u and v of row j). The first row of a block needs eta^{n+1} of the row
+ * below: the thread computes it itself, privately, with the same code. The
+ * rows next to a block that a neighbour overwrites are copied first (halo),
+ * between the two barriers every step has anyway. Every value therefore
  * comes out of the same arithmetic whatever the number of threads: the
  * results are bitwise independent of the thread count. */
 #if !defined(SW_REAL) || !defined(SW_TABLE)
@@ -78,6 +83,27 @@
 typedef SW_REAL real;
 
 #define AI static inline __attribute__((always_inline))
+/* Software prefetch into L2 (the hardware prefetchers lose the streams at
+ * every 4 KiB page and the sweep consumes new rows in bursts). */
+#ifndef SW_PREFETCH_LOCALITY
+#define SW_PREFETCH_LOCALITY 2
+#endif
+#define PREFETCH(p) __builtin_prefetch((p), 0, SW_PREFETCH_LOCALITY)
+/* A loop over columns in chunks of 8 cache lines, prefetching two rows' worth
+ * of each chunk before it (a prefetch inside the simd loop would stop it from
+ * vectorising). Without `pref` (a grid that stays in cache) it is one chunk
+ * and no prefetch. Opens "for (ib ...) {" with ib, ie in scope; CHUNKED_END
+ * closes it. */
+#define LINE ((int)(64 / sizeof(real)))
+#define CHUNKED(p, q)                                                                    \
+    for (int ib = 0, chunk = pref ? 8 * LINE : nx; ib < nx; ib += chunk) {               \
+        const int ie = ib + chunk < nx ? ib + chunk : nx;                                \
+        if (pref)                                                                        \
+            for (int k = 0; k < chunk; k += LINE) {                                      \
+                PREFETCH((p) + ib + k);                                                  \
+                PREFETCH((q) + ib + k);                                                  \
+            }
+#define CHUNKED_END }
 
 /* Column 0 of row j of grid array `a` (a void * base pointer). */
 #define ROW(s, a, j) ((real *)(a) + (s)->origin + (ptrdiff_t)(j) * (s)->stride)
@@ -200,11 +226,11 @@ static void yg_v(const hr_sw *s, void *a, int bottom, int top)
     }
 }
 
-static void ghost_rows(hr_sw *s, int buf, int bottom, int top)
+static void ghost_rows(hr_sw *s, int bottom, int top)
 {
-    yg_c(s, s->eta[buf], bottom, top);
-    yg_c(s, s->u[buf], bottom, top);
-    yg_v(s, s->v[buf], bottom, top);
+    yg_c(s, s->eta, bottom, top);
+    yg_c(s, s->u, bottom, top);
+    yg_v(s, s->v, bottom, top);
 }
 
 /* ---- Setup ---- */
@@ -218,8 +244,8 @@ static void zero_rows(hr_sw *s, int j0, int j1, int tid)
         return;
     int lo = j0 == 0 ? -HR_SW__GY : j0;
     int hi = j1 == s->ny ? s->ny + HR_SW__GY + 1 : j1;
-    void *arrays[7] = {s->H, s->eta[0], s->u[0], s->v[0], s->eta[1], s->u[1], s->v[1]};
-    for (int a = 0; a < 7; a++)
+    void *arrays[4] = {s->H, s->eta, s->u, s->v};
+    for (int a = 0; a < 4; a++)
         memset(ROW(s, arrays[a], lo) - HR_SW__OX, 0, (size_t)(hi - lo) * row_bytes);
 }
 
@@ -236,9 +262,9 @@ static void set_depth(hr_sw *s, const double *H)
 
 static void set_state(hr_sw *s, const hr_sw_state *init)
 {
-    const int nx = s->nx, ny = s->ny, b = s->cur;
+    const int nx = s->nx, ny = s->ny;
     for (int j = 0; j < ny; j++) {
-        real *e = ROW(s, s->eta[b], j), *u = ROW(s, s->u[b], j), *v = ROW(s, s->v[b], j);
+        real *e = ROW(s, s->eta, j), *u = ROW(s, s->u, j), *v = ROW(s, s->v, j);
         for (int i = 0; i < nx; i++) {
             size_t k = (size_t)j * nx + i;
             e[i] = init && init->eta ? (real)init->eta[k] : 0;
@@ -255,15 +281,14 @@ static void set_state(hr_sw *s, const hr_sw_state *init)
         if (s->is2d)
             xg_c(s, v);
     }
-    ghost_rows(s, b, 1, 1);
+    ghost_rows(s, 1, 1);
 }
 
 static void get_state(const hr_sw *s, double *eta, double *u, double *v)
 {
-    const int nx = s->nx, b = s->cur;
+    const int nx = s->nx;
     for (int j = 0; j < s->ny; j++) {
-        const real *e = CROW(s, s->eta[b], j), *ur = CROW(s, s->u[b], j),
-                   *vr = CROW(s, s->v[b], j);
+        const real *e = CROW(s, s->eta, j), *ur = CROW(s, s->u, j), *vr = CROW(s, s->v, j);
         for (int i = 0; i < nx; i++) {
             size_t k = (size_t)j * nx + i;
             if (eta)
@@ -287,49 +312,119 @@ static void prepare(hr_sw *s)
 
 /* ---- The step ---- */
 
-/* The wave makers' source h S for row j (which may be a ghost row computed
- * privately at a block edge) into src; returns 0 (src untouched) if no maker
- * reaches the row. */
-static int src_row(const hr_sw *s, int j, const double *amp, real *restrict src)
+/* Scratch rows of a thread (indices into its HR_SW__SCRATCH_ROWS rows). */
+enum {
+    SC_QX = 0,    /* 2: x-fluxes of rows j - 1, j */
+    SC_QY = 2,    /* 2: y-fluxes of face rows j, j + 1 */
+    SC_PC = 4,    /* 2: y-flux sums at the cell centres of rows j - 1, j */
+    SC_QYC = 6,   /* 2: y-flux sums at the corners of face rows j, j + 1 */
+    SC_QC = 8,    /* x-flux sums at the cell centres of row j */
+    SC_XC = 9,    /* x-flux sums at the corners of face row j */
+    SC_EP = 10,   /* eta^{n+1} of row j0 - 1 */
+    SC_SRC = 11,  /* the source of the current row */
+    SC_LSRC = 12, /* the line sources of this step (the same on every row) */
+    SC_U = 13,    /* 2: new u of rows j - 1, j (before write-back) */
+    SC_V = 15,    /* 2: new v of rows j - 1, j */
+    SC_ZERO = 17, /* a row of zeros (the x-fluxes "below" the prologue row) */
+    SC_HE = 18,   /* 3: old eta of rows j0 - 2, j0 - 1, j1 */
+    SC_HU = 21,   /* 2: old u of rows j0 - 1, j1 */
+    SC_HV = 23    /* 2: old v of rows j0 - 1, j1 */
+};
+
+static real *scratch_row(const hr_sw *s, int tid, int k)
+{
+    return (real *)s->scratch + (ptrdiff_t)tid * s->scratch_stride + (ptrdiff_t)k * s->stride +
+           HR_SW__OX;
+}
+
+static void halo(hr_sw *s, int j0, int j1, int tid)
+{
+    if (!s->is2d || j0 >= j1)
+        return;
+    copy_row(s, scratch_row(s, tid, SC_HE), ROW(s, s->eta, j0 - 2), 0);
+    copy_row(s, scratch_row(s, tid, SC_HE + 1), ROW(s, s->eta, j0 - 1), 0);
+    copy_row(s, scratch_row(s, tid, SC_HE + 2), ROW(s, s->eta, j1), 0);
+    copy_row(s, scratch_row(s, tid, SC_HU), ROW(s, s->u, j0 - 1), 0);
+    copy_row(s, scratch_row(s, tid, SC_HU + 1), ROW(s, s->u, j1), 0);
+    copy_row(s, scratch_row(s, tid, SC_HV), ROW(s, s->v, j0 - 1), 0);
+    copy_row(s, scratch_row(s, tid, SC_HV + 1), ROW(s, s->v, j1), 0);
+}
+
+/* The line sources of this step, h sum_m s_m(t) gx_m, into lsrc; returns 0
+ * (lsrc untouched) if there are none or all are off. */
+static int line_sources(const hr_sw *s, const double *amp, real *restrict lsrc)
 {
     const hr_sw__makers *mk = &s->mk;
-    if (mk->n == 0)
-        return 0;
+    const int nx = s->nx;
+    int any = 0;
+    for (int m = 0; m < mk->n; m++) {
+        if (!mk->line[m])
+            continue;
+        double c = s->c.h * amp[m];
+        if (c == 0)
+            continue;
+        if (!any) {
+            for (int i = 0; i < nx; i++)
+                lsrc[i] = 0;
+            any = 1;
+        }
+        const double *restrict gx = mk->gx + (size_t)m * nx;
+        const int lo = mk->ilo[m], hi = mk->ihi[m];
+#pragma omp simd
+        for (int i = lo; i < hi; i++)
+            lsrc[i] += (real)(c * gx[i]);
+    }
+    return any;
+}
+
+/* The source of row j (which may be a ghost row computed privately at a
+ * block edge): the line sources plus the point makers reaching the row.
+ * Returns NULL if there is none. */
+static const real *row_source(const hr_sw *s, int j, const double *amp, const real *lsrc,
+                              real *restrict src)
+{
+    const hr_sw__makers *mk = &s->mk;
+    if (mk->n == mk->nline)
+        return lsrc;
     int jj = j;
-    if (!s->is2d) {
-        jj = 0;
-    } else if (j < 0 || j >= s->ny) {
+    if (j < 0 || j >= s->ny) {
         if (!s->pery)
-            return 0;
+            return lsrc;
         jj = ((j % s->ny) + s->ny) % s->ny;
     }
     if (!mk->row[jj])
-        return 0;
+        return lsrc;
     const int nx = s->nx, ny = s->ny;
-    for (int i = 0; i < nx; i++)
-        src[i] = 0;
+    int any = 0;
     for (int m = 0; m < mk->n; m++) {
+        if (mk->line[m])
+            continue;
         double c = s->c.h * amp[m] * mk->gy[(size_t)m * ny + jj];
         if (c == 0)
             continue;
-        const double *gx = mk->gx + (size_t)m * nx;
-        for (int i = mk->ilo[m]; i < mk->ihi[m]; i++)
+        if (!any) {
+            if (lsrc)
+                memcpy(src, lsrc, (size_t)nx * sizeof(real));
+            else
+                memset(src, 0, (size_t)nx * sizeof(real));
+            any = 1;
+        }
+        const double *restrict gx = mk->gx + (size_t)m * nx;
+        const int lo = mk->ilo[m], hi = mk->ihi[m];
+#pragma omp simd
+        for (int i = lo; i < hi; i++)
             src[i] += (real)(c * gx[i]);
     }
-    return 1;
+    return any ? src : lsrc;
 }
 
-/* qy on face row jf (between cell rows jf - 1 and jf), columns -1 .. nx. */
-AI void qy_face(const hr_sw *s, int cur, int jf, real *restrict qy)
+/* qy on the face row between old eta rows es (below) and en (above), with v
+ * of that face row, columns -1 .. nx. */
+AI void qy_face(int nx, const real *restrict es, const real *restrict en,
+                const real *restrict Hs, const real *restrict Hn, const real *restrict vf,
+                real *restrict qy)
 {
-    const ptrdiff_t S = s->stride;
-    const real *restrict es = CROW(s, s->eta[cur], jf - 1);
-    const real *restrict en = es + S;
-    const real *restrict Hs = CROW(s, s->H, jf - 1);
-    const real *restrict Hn = Hs + S;
-    const real *restrict vf = CROW(s, s->v[cur], jf);
     const real half = (real)0.5;
-    const int nx = s->nx;
 #pragma omp simd
     for (int i = -1; i <= nx; i++) {
         real vv = vf[i];
@@ -338,28 +433,30 @@ AI void qy_face(const hr_sw *s, int cur, int jf, real *restrict qy)
     }
 }
 
-/* qx on the west faces of row j and qy on face row j + 1, columns -1 .. nx. */
-AI void flux_row(const hr_sw *s, int cur, int j, real *restrict qx, real *restrict qyn,
+/* Fluxes of row j, columns -1 .. nx: qx on its west faces (from e, H, u of
+ * row j) and, in 2D, qyn on the face row above (from e, H of rows j, j + 1
+ * and v of face row j + 1), the corner sums xc = qxm + qx (qxm: x-fluxes of
+ * row j - 1) and the centre sums pc = qys + qyn (qys: face row j). */
+AI void flux_row(int nx, const real *restrict e, const real *restrict en,
+                 const real *restrict H, const real *restrict Hn, const real *restrict u,
+                 const real *restrict vn, const real *restrict qxm, const real *restrict qys,
+                 real *restrict qx, real *restrict qyn, real *restrict xc, real *restrict pc,
                  const int is2d)
 {
-    const ptrdiff_t S = s->stride;
-    const real *restrict e = CROW(s, s->eta[cur], j);
-    const real *restrict en = e + S;
-    const real *restrict H = CROW(s, s->H, j);
-    const real *restrict Hn = H + S;
-    const real *restrict u = CROW(s, s->u[cur], j);
-    const real *restrict vn = CROW(s, s->v[cur], j + 1);
     const real half = (real)0.5;
-    const int nx = s->nx;
     if (is2d) {
 #pragma omp simd
         for (int i = -1; i <= nx; i++) {
             real uu = u[i];
             real hx = half * (H[i - 1] + H[i]) + (uu > 0 ? e[i - 1] : e[i]);
-            qx[i] = uu * hx;
+            real fx = uu * hx;
+            qx[i] = fx;
+            xc[i] = qxm[i] + fx;
             real vv = vn[i];
             real hy = half * (H[i] + Hn[i]) + (vv > 0 ? e[i] : en[i]);
-            qyn[i] = vv * hy;
+            real fy = vv * hy;
+            qyn[i] = fy;
+            pc[i] = qys[i] + fy;
         }
     } else {
 #pragma omp simd
@@ -371,116 +468,147 @@ AI void flux_row(const hr_sw *s, int cur, int j, real *restrict qx, real *restri
     }
 }
 
-/* eta^{n+1} of row j into E (then its ghost columns). */
-AI void cont_row(const hr_sw *s, int cur, int j, const real *restrict qx,
+/* eta^{n+1} of a row from its old eta `e` into E (E may be e: in place; the
+ * loop reads and writes element i only), then E's ghost columns; also the
+ * centre sums qc = qx_i + qx_{i+1} (columns -1 .. nx-1) and, in 2D, the
+ * corner sums qycn = qyn_{i-1} + qyn_i (columns 0 .. nx-1). */
+AI void cont_row(const hr_sw *s, const real *e, const real *restrict qx,
                  const real *restrict qys, const real *restrict qyn, const real *restrict src,
-                 real *restrict E, const int is2d, const int has_src)
+                 real *E, real *restrict qc, real *restrict qycn, const int is2d)
 {
-    const real *restrict e = CROW(s, s->eta[cur], j);
     const real cx = (real)s->c.cx, cy = (real)s->c.cy;
     const int nx = s->nx;
+    if (is2d && src) {
 #pragma omp simd
-    for (int i = 0; i < nx; i++) {
-        real d = e[i] - cx * (qx[i + 1] - qx[i]);
-        if (is2d)
-            d -= cy * (qyn[i] - qys[i]);
-        if (has_src)
-            d += src[i];
-        E[i] = d;
+        for (int i = 0; i < nx; i++) {
+            E[i] = e[i] - cx * (qx[i + 1] - qx[i]) - cy * (qyn[i] - qys[i]) + src[i];
+            qc[i] = qx[i] + qx[i + 1];
+            qycn[i] = qyn[i - 1] + qyn[i];
+        }
+    } else if (is2d) {
+#pragma omp simd
+        for (int i = 0; i < nx; i++) {
+            E[i] = e[i] - cx * (qx[i + 1] - qx[i]) - cy * (qyn[i] - qys[i]);
+            qc[i] = qx[i] + qx[i + 1];
+            qycn[i] = qyn[i - 1] + qyn[i];
+        }
+    } else if (src) {
+#pragma omp simd
+        for (int i = 0; i < nx; i++) {
+            E[i] = e[i] - cx * (qx[i + 1] - qx[i]) + src[i];
+            qc[i] = qx[i] + qx[i + 1];
+        }
+    } else {
+#pragma omp simd
+        for (int i = 0; i < nx; i++) {
+            E[i] = e[i] - cx * (qx[i + 1] - qx[i]);
+            qc[i] = qx[i] + qx[i + 1];
+        }
     }
+    qc[-1] = qx[-1] + qx[0];
     xg_c(s, E);
 }
 
-/* u^{n+1} on the west faces of row j and (2D) v^{n+1} on its south faces.
- * qxm, qx0: x-fluxes of rows j - 1, j; qym, qys, qyn: y-fluxes of face rows
- * j - 1, j, j + 1; Em, E: eta^{n+1} of rows j - 1, j. */
-AI void momentum_row(const hr_sw *s, int cur, int j, const real *restrict qxm,
-                     const real *restrict qx0, const real *restrict qym,
-                     const real *restrict qys, const real *restrict qyn,
-                     const real *restrict Em, const real *restrict E, const int is2d,
-                     const int visc, hr_sw__rowstat *restrict stat)
+/* The old state and new eta around row j, as row pointers. */
+typedef struct rows3 {
+    const real *us, *u, *un; /* old u of rows j - 1, j, j + 1 */
+    const real *vs, *v, *vn; /* old v of face rows j - 1, j, j + 1 */
+    const real *Hs, *H;      /* H of rows j - 1, j */
+    const real *Em, *E;      /* new eta of rows j - 1, j */
+} rows3;
+
+/* u^{n+1} of row j into U and (2D) v^{n+1} of its south faces into V, plus
+ * the row's statistics. qc, qycs, qycn: x-flux centre sums of row j and
+ * y-flux corner sums of face rows j, j + 1 (for u); pcm, pc, xc: y-flux
+ * centre sums of rows j - 1, j and x-flux corner sums of face row j (for v).
+ * All the sums are twice the averaged fluxes of the scheme, and the depths
+ * below are twice the face depths, so the factors of 2 cancel exactly. */
+AI void momentum_row(const hr_sw *s, int j, const rows3 *r, const real *restrict qc,
+                     const real *restrict qycs, const real *restrict qycn,
+                     const real *restrict pcm, const real *restrict pc,
+                     const real *restrict xc, real *restrict U, real *restrict V,
+                     const real *const *pf, hr_sw__rowstat *restrict stat, const int is2d,
+                     const int visc, const int pref)
 {
-    const ptrdiff_t S = s->stride;
     const int nx = s->nx;
-    const real *restrict H = CROW(s, s->H, j);
-    const real *restrict Hs = H - S;
-    const real *restrict u = CROW(s, s->u[cur], j);
-    const real *restrict us = u - S;
-    const real *restrict un = u + S;
-    const real *restrict v = CROW(s, s->v[cur], j);
-    const real *restrict vs = v - S;
-    const real *restrict vn = v + S;
-    real *restrict U = ROW(s, s->u[1 - cur], j);
-    real *restrict V = ROW(s, s->v[1 - cur], j);
+    const real *restrict H = r->H, *restrict Hs = r->Hs;
+    const real *restrict E = r->E, *restrict Em = r->Em;
+    const real *restrict u = r->u, *restrict us = r->us, *restrict un = r->un;
+    const real *restrict v = r->v, *restrict vs = r->vs, *restrict vn = r->vn;
     const real *restrict fxu = (const real *)s->fx;
     const real *restrict fxv = fxu + nx;
     const real fyu = ((const real *)s->fx)[2 * nx + j];
     const real fyv = ((const real *)s->fx)[2 * nx + s->ny + j];
-    const real half = (real)0.5, two = (real)2, zero = (real)0;
+    const real two = (real)2, zero = (real)0;
     const real cx = (real)s->c.cx, cy = (real)s->c.cy;
     const real gx = (real)s->c.gx, gy = (real)s->c.gy;
     const real nux = (real)s->c.nux, nuy = (real)s->c.nuy;
+    /* Rows to prefetch for the next iteration of the sweep (see sweep_impl). */
+    const real *pf0 = pf[0], *pf1 = pf[1], *pf2 = pf[2], *pf3 = pf[3];
     /* Row statistics of the new state (see hr_sw__rowstat). */
     real hmn = (real)INFINITY, hmx = -(real)INFINITY, umx = 0, vmx = 0, bad = 0;
 
     if (is2d) {
-#pragma omp simd reduction(min : hmn) reduction(max : hmx, umx, vmx) reduction(+ : bad)
-        for (int i = 0; i < nx; i++) {
-            /* u on the west face of cell (i, j) */
-            real uc = u[i];
+        /* u on the west faces and v on the south faces, in two loops (each
+         * with few enough streams to stay in registers). */
+        CHUNKED(pf0, pf1)
+#pragma omp simd reduction(min : hmn) reduction(max : hmx, umx) reduction(+ : bad)
+        for (int i = ib; i < ie; i++) {
             real hc = H[i] + E[i];
-            real hbu = half * ((H[i - 1] + E[i - 1]) + hc);
-            real Qe = half * (qx0[i] + qx0[i + 1]);
-            real Qw = half * (qx0[i - 1] + qx0[i]);
-            real Qn = half * (qyn[i - 1] + qyn[i]);
-            real Qs = half * (qys[i - 1] + qys[i]);
-            real adv = cx * ((Qe < zero ? Qe : zero) * (u[i + 1] - uc) -
+            real su = (H[i - 1] + E[i - 1]) + hc; /* 2 hbar at the u face */
+            real uc = u[i];
+            real Qe = qc[i], Qw = qc[i - 1], Qn = qycn[i], Qs = qycs[i];
+            real adu = cx * ((Qe < zero ? Qe : zero) * (u[i + 1] - uc) -
                              (Qw > zero ? Qw : zero) * (u[i - 1] - uc)) +
                        cy * ((Qn < zero ? Qn : zero) * (un[i] - uc) -
                              (Qs > zero ? Qs : zero) * (us[i] - uc));
-            real du = gx * (E[i] - E[i - 1]) + adv / hbu;
+            real du = gx * (E[i] - E[i - 1]) + adu / su;
             if (visc)
                 du -= nux * (u[i + 1] - two * uc + u[i - 1]) + nuy * (un[i] - two * uc + us[i]);
             real un1 = (fyu * fxu[i]) * (uc - du);
             U[i] = un1;
-
-            /* v on the south face of cell (i, j) */
+            hmn = hc < hmn ? hc : hmn;
+            hmx = hc > hmx ? hc : hmx;
+            real au = un1 < zero ? -un1 : un1;
+            umx = au > umx ? au : umx;
+            /* 0 unless something is inf or NaN (a huge finite sum only
+             * triggers the exact check). */
+            bad += (hc + un1) * zero;
+        }
+        CHUNKED_END
+        CHUNKED(pf2, pf3)
+#pragma omp simd reduction(max : vmx) reduction(+ : bad)
+        for (int i = ib; i < ie; i++) {
+            real sv = (Hs[i] + Em[i]) + (H[i] + E[i]); /* 2 hbar at the v face */
             real vc = v[i];
-            real hbv = half * ((Hs[i] + Em[i]) + hc);
-            real Pn = half * (qys[i] + qyn[i]);
-            real Ps = half * (qym[i] + qys[i]);
-            real Pe = half * (qxm[i + 1] + qx0[i + 1]);
-            real Pw = half * (qxm[i] + qx0[i]);
-            real adv2 = cx * ((Pe < zero ? Pe : zero) * (v[i + 1] - vc) -
-                              (Pw > zero ? Pw : zero) * (v[i - 1] - vc)) +
-                        cy * ((Pn < zero ? Pn : zero) * (vn[i] - vc) -
-                              (Ps > zero ? Ps : zero) * (vs[i] - vc));
-            real dv = gy * (E[i] - Em[i]) + adv2 / hbv;
+            real Pe = xc[i + 1], Pw = xc[i], Pn = pc[i], Ps = pcm[i];
+            real adv = cx * ((Pe < zero ? Pe : zero) * (v[i + 1] - vc) -
+                             (Pw > zero ? Pw : zero) * (v[i - 1] - vc)) +
+                       cy * ((Pn < zero ? Pn : zero) * (vn[i] - vc) -
+                             (Ps > zero ? Ps : zero) * (vs[i] - vc));
+            real dv = gy * (E[i] - Em[i]) + adv / sv;
             if (visc)
                 dv -= nux * (v[i + 1] - two * vc + v[i - 1]) + nuy * (vn[i] - two * vc + vs[i]);
             real vn1 = (fyv * fxv[i]) * (vc - dv);
             V[i] = vn1;
-
-            hmn = hc < hmn ? hc : hmn;
-            hmx = hc > hmx ? hc : hmx;
-            real au = un1 < zero ? -un1 : un1, av = vn1 < zero ? -vn1 : vn1;
-            umx = au > umx ? au : umx;
+            real av = vn1 < zero ? -vn1 : vn1;
             vmx = av > vmx ? av : vmx;
-            bad += hc * zero + un1 * zero + vn1 * zero;
+            bad += vn1 * zero;
         }
+        CHUNKED_END
         xg_u(s, U);
         xg_c(s, V);
     } else {
+        CHUNKED(pf0, pf1)
 #pragma omp simd reduction(min : hmn) reduction(max : hmx, umx) reduction(+ : bad)
-        for (int i = 0; i < nx; i++) {
-            real uc = u[i];
+        for (int i = ib; i < ie; i++) {
             real hc = H[i] + E[i];
-            real hbu = half * ((H[i - 1] + E[i - 1]) + hc);
-            real Qe = half * (qx0[i] + qx0[i + 1]);
-            real Qw = half * (qx0[i - 1] + qx0[i]);
-            real adv = cx * ((Qe < zero ? Qe : zero) * (u[i + 1] - uc) -
+            real su = (H[i - 1] + E[i - 1]) + hc;
+            real uc = u[i];
+            real Qe = qc[i], Qw = qc[i - 1];
+            real adu = cx * ((Qe < zero ? Qe : zero) * (u[i + 1] - uc) -
                              (Qw > zero ? Qw : zero) * (u[i - 1] - uc));
-            real du = gx * (E[i] - E[i - 1]) + adv / hbu;
+            real du = gx * (E[i] - E[i - 1]) + adu / su;
             if (visc)
                 du -= nux * (u[i + 1] - two * uc + u[i - 1]);
             real un1 = (fyu * fxu[i]) * (uc - du);
@@ -490,8 +618,9 @@ AI void momentum_row(const hr_sw *s, int cur, int j, const real *restrict qxm,
             hmx = hc > hmx ? hc : hmx;
             real au = un1 < zero ? -un1 : un1;
             umx = au > umx ? au : umx;
-            bad += hc * zero + un1 * zero;
+            bad += (hc + un1) * zero;
         }
+        CHUNKED_END
         xg_u(s, U);
     }
     stat->hmin = hmn;
@@ -501,100 +630,115 @@ AI void momentum_row(const hr_sw *s, int cur, int j, const real *restrict qxm,
     stat->bad = bad;
 }
 
-AI void sweep_impl(hr_sw *s, int cur, int j0, int j1, int tid, const double *amp,
-                   const int is2d, const int visc)
+AI void sweep_impl(hr_sw *s, int j0, int j1, int tid, const double *amp, const int is2d,
+                   const int visc, const int pref)
 {
     if (j0 >= j1)
         return;
-    const ptrdiff_t S = s->stride;
-    real *sc = (real *)s->scratch + (ptrdiff_t)tid * s->scratch_stride + HR_SW__OX;
-    real *qxm = sc, *qx0 = sc + S;
-    real *qym = sc + 2 * S, *qys = sc + 3 * S, *qyn = sc + 4 * S;
-    real *Ep = sc + 5 * S, *src = sc + 6 * S;
+    const int nx = s->nx;
+#define SR(k) scratch_row(s, tid, (k))
+    real *qxm = SR(SC_QX), *qx = SR(SC_QX + 1);
+    real *qys = SR(SC_QY), *qyn = SR(SC_QY + 1);
+    real *pcm = SR(SC_PC), *pc = SR(SC_PC + 1);
+    real *qycs = SR(SC_QYC), *qycn = SR(SC_QYC + 1);
+    real *qc = SR(SC_QC), *xc = SR(SC_XC), *Ep = SR(SC_EP);
+    real *src = SR(SC_SRC), *lsrc = SR(SC_LSRC);
+    real *Uo = SR(SC_U), *Un = SR(SC_U + 1), *Vo = SR(SC_V), *Vn = SR(SC_V + 1);
     real *t;
+    const real *l = line_sources(s, amp, lsrc) ? lsrc : NULL;
     const real *Em = Ep;
 
+    /* Old rows, from the arrays inside the block and from the halo copies
+     * outside it (the neighbours are overwriting those). */
+#define OLD_E(j) ((j) < j0 ? SR(SC_HE + 2 + (j) - j0) : (j) >= j1 ? SR(SC_HE + 2) : CROW(s, s->eta, (j)))
+#define OLD_U(j) ((j) < j0 ? SR(SC_HU) : (j) >= j1 ? SR(SC_HU + 1) : CROW(s, s->u, (j)))
+#define OLD_V(j) ((j) < j0 ? SR(SC_HV) : (j) >= j1 ? SR(SC_HV + 1) : CROW(s, s->v, (j)))
+
     if (is2d) {
-        /* Prologue: the y-flux below row j0 - 1 and eta^{n+1} of row j0 - 1
-         * (privately: it belongs to the block below, or is a ghost row). */
-        qy_face(s, cur, j0 - 1, qys);
-        flux_row(s, cur, j0 - 1, qx0, qyn, 1);
-        int hs = src_row(s, j0 - 1, amp, src);
-        if (hs)
-            cont_row(s, cur, j0 - 1, qx0, qys, qyn, src, Ep, 1, 1);
-        else
-            cont_row(s, cur, j0 - 1, qx0, qys, qyn, src, Ep, 1, 0);
-        t = qxm, qxm = qx0, qx0 = t;
-        t = qym, qym = qys, qys = qyn, qyn = t;
+        /* Prologue: row j0 - 1, privately: its y-fluxes below and above, its
+         * x-fluxes, its centre sums and eta^{n+1}. */
+        const int jp = j0 - 1;
+        qy_face(nx, OLD_E(jp - 1), OLD_E(jp), CROW(s, s->H, jp - 1), CROW(s, s->H, jp),
+                OLD_V(jp), qys);
+        flux_row(nx, OLD_E(jp), OLD_E(jp + 1), CROW(s, s->H, jp), CROW(s, s->H, jp + 1),
+                 OLD_U(jp), OLD_V(jp + 1), SR(SC_ZERO), qys, qx, qyn, xc, pc, 1);
+        cont_row(s, OLD_E(jp), qx, qys, qyn, row_source(s, jp, amp, l, src), Ep, qc, qycn, 1);
+        t = qxm, qxm = qx, qx = t;
+        t = qys, qys = qyn, qyn = t;
+        t = pcm, pcm = pc, pc = t;
+        t = qycs, qycs = qycn, qycn = t;
     }
     for (int j = j0; j < j1; j++) {
-        real *E = ROW(s, s->eta[1 - cur], j);
-        flux_row(s, cur, j, qx0, qyn, is2d);
-        if (src_row(s, j, amp, src))
-            cont_row(s, cur, j, qx0, qys, qyn, src, E, is2d, 1);
-        else
-            cont_row(s, cur, j, qx0, qys, qyn, src, E, is2d, 0);
-        momentum_row(s, cur, j, qxm, qx0, qym, qys, qyn, Em, E, is2d, visc, &s->stat[j]);
-        t = qxm, qxm = qx0, qx0 = t;
-        t = qym, qym = qys, qys = qyn, qyn = t;
+        real *E = ROW(s, s->eta, j);
+        const real *e = OLD_E(j);
+        flux_row(nx, e, OLD_E(j + 1), CROW(s, s->H, j), CROW(s, s->H, j + 1), OLD_U(j),
+                 OLD_V(j + 1), qxm, qys, qx, qyn, xc, pc, is2d);
+        cont_row(s, e, qx, qys, qyn, row_source(s, j, amp, l, src), E, qc, qycn, is2d);
+        rows3 r = {OLD_U(j - 1), OLD_U(j), OLD_U(j + 1), OLD_V(j - 1), OLD_V(j), OLD_V(j + 1),
+                   CROW(s, s->H, j - 1), CROW(s, s->H, j), Em, E};
+        /* The next iteration first touches eta, H and v of row j + 2 and u of
+         * row j + 2 (as the row above): fetch them while this row computes.
+         * (Past the block they are a neighbour's or ghost rows: harmless.) */
+        const real *pf[4] = {CROW(s, s->eta, j + 2), CROW(s, s->H, j + 2), CROW(s, s->v, j + 2),
+                             CROW(s, s->u, j + 2)};
+        if (!is2d)
+            pf[0] = pf[1] = CROW(s, s->eta, j), pf[2] = pf[3] = CROW(s, s->H, j);
+        momentum_row(s, j, &r, qc, qycs, qycn, pcm, pc, xc, Un, Vn, pf, &s->stat[j], is2d, visc,
+                     pref);
+        /* Row j - 1 is no longer read: write its new u, v back. */
+        if (j > j0) {
+            copy_row(s, ROW(s, s->u, j - 1), Uo, 0);
+            if (is2d)
+                copy_row(s, ROW(s, s->v, j - 1), Vo, 0);
+        }
+        t = qxm, qxm = qx, qx = t;
+        t = qys, qys = qyn, qyn = t;
+        t = pcm, pcm = pc, pc = t;
+        t = qycs, qycs = qycn, qycn = t;
+        t = Uo, Uo = Un, Un = t;
+        t = Vo, Vo = Vn, Vn = t;
         Em = E;
     }
+    copy_row(s, ROW(s, s->u, j1 - 1), Uo, 0);
+    if (is2d)
+        copy_row(s, ROW(s, s->v, j1 - 1), Vo, 0);
+#undef OLD_E
+#undef OLD_U
+#undef OLD_V
+#undef SR
 }
 
-static void sweep(hr_sw *s, int cur, int j0, int j1, int tid, const double *amp)
+static void sweep(hr_sw *s, int j0, int j1, int tid, const double *amp)
 {
-    const int visc = s->p.viscosity > 0;
-    if (s->is2d) {
-        if (visc)
-            sweep_impl(s, cur, j0, j1, tid, amp, 1, 1);
-        else
-            sweep_impl(s, cur, j0, j1, tid, amp, 1, 0);
-    } else {
-        if (visc)
-            sweep_impl(s, cur, j0, j1, tid, amp, 0, 1);
-        else
-            sweep_impl(s, cur, j0, j1, tid, amp, 0, 0);
-    }
+    const int visc = s->p.viscosity > 0, pref = s->prefetch;
+#define SWEEP(a, b, c)                                                                   \
+    if (s->is2d == (a) && visc == (b) && pref == (c))                                    \
+        sweep_impl(s, j0, j1, tid, amp, (a), (b), (c));
+    SWEEP(1, 0, 1) else SWEEP(1, 0, 0) else SWEEP(1, 1, 1) else SWEEP(1, 1, 0)
+    else SWEEP(0, 0, 1) else SWEEP(0, 0, 0) else SWEEP(0, 1, 1) else SWEEP(0, 1, 0)
+#undef SWEEP
 }
 
 /* ---- Checks and diagnostics ---- */
 
 /* Courant number of cell (i, j): h (sqrt(g h) kw + max|u|/dx + max|v|/dy)
  * over the cell's faces, plus the viscous share h / dt_visc. */
-static void check_rows(const hr_sw *s, int buf, int j0, int j1, hr_sw__rowcheck *out)
+static void check_rows(const hr_sw *s, int j0, int j1, hr_sw__rowcheck *out)
 {
     const int nx = s->nx;
     const double g = s->c.g, kw = s->c.kw, cx = s->c.cx, cy = s->is2d ? s->c.cy : 0.0;
     const double h = s->c.h, vr = s->c.visc_rate;
     for (int j = j0; j < j1; j++) {
-        const real *restrict e = CROW(s, s->eta[buf], j);
+        const real *restrict e = CROW(s, s->eta, j);
         const real *restrict H = CROW(s, s->H, j);
-        const real *restrict u = CROW(s, s->u[buf], j);
-        const real *restrict v = CROW(s, s->v[buf], j);
-        const real *restrict vn = CROW(s, s->v[buf], j + 1);
-        double bad = 0, hmin = INFINITY, cmax = 0;
-        /* x * 0 is 0 for finite x and NaN otherwise, and never overflows. */
-#pragma omp simd reduction(+ : bad) reduction(min : hmin) reduction(max : cmax)
-        for (int i = 0; i < nx; i++) {
-            double ee = e[i], ua = fabs((double)u[i]), ub = fabs((double)u[i + 1]);
-            double va = fabs((double)v[i]), vb = fabs((double)vn[i]);
-            bad += ee * 0.0 + ua * 0.0 + ub * 0.0 + va * 0.0 + vb * 0.0;
-            double d = (double)H[i] + ee;
-            hmin = d < hmin ? d : hmin;
-            double c = sqrt(d > 0 ? g * d : 0.0) * h * kw + cx * (ua > ub ? ua : ub) +
-                       cy * (va > vb ? va : vb) + vr;
-            cmax = c > cmax ? c : cmax;
-        }
+        const real *restrict u = CROW(s, s->u, j);
+        const real *restrict v = CROW(s, s->v, j);
+        const real *restrict vn = CROW(s, s->v, j + 1);
         hr_sw__rowcheck *o = &out[j];
-        o->nonfinite_i = -1;
-        o->hmin = hmin;
-        o->cmax = cmax;
-        o->hmin_i = o->cmax_i = -1;
+        o->nonfinite_i = o->hmin_i = o->cmax_i = -1;
+        o->hmin = INFINITY;
+        o->cmax = -1;
         o->speed = 0;
-        if (bad == 0 && hmin > 0 && cmax <= 1)
-            continue;
-        /* Something is wrong in this row: find where (scalar, rare). */
-        double best_h = INFINITY, best_c = -1;
         for (int i = 0; i < nx; i++) {
             double ee = e[i], ua = fabs((double)u[i]), ub = fabs((double)u[i + 1]);
             double va = fabs((double)v[i]), vb = fabs((double)vn[i]);
@@ -602,34 +746,35 @@ static void check_rows(const hr_sw *s, int buf, int j0, int j1, hr_sw__rowcheck 
                                         isfinite(va) && isfinite(vb)))
                 o->nonfinite_i = i;
             double d = (double)H[i] + ee;
-            if (d < best_h) {
-                best_h = d;
+            if (d < o->hmin) {
+                o->hmin = d;
                 o->hmin_i = i;
             }
+            double um = ua > ub ? ua : ub, vm = va > vb ? va : vb;
             double sp = sqrt(d > 0 ? g * d : 0.0);
-            double c = sp * h * kw + cx * (ua > ub ? ua : ub) + cy * (va > vb ? va : vb) + vr;
-            if (c > best_c) {
-                best_c = c;
+            double c = sp * h * kw + cx * um + cy * vm + vr;
+            if (c > o->cmax) {
+                o->cmax = c;
                 o->cmax_i = i;
-                o->speed = sp + (ua > ub ? ua : ub) + (s->is2d ? (va > vb ? va : vb) : 0.0);
+                o->speed = sp + um + (s->is2d ? vm : 0.0);
             }
         }
     }
 }
 
-static double probe(const hr_sw *s, int buf, const hr_sw__probe *p)
+static double probe(const hr_sw *s, const hr_sw__probe *p)
 {
-    const real *e = (const real *)s->eta[buf] + s->origin;
+    const real *e = (const real *)s->eta + s->origin;
     return p->w[0] * e[p->off[0]] + p->w[1] * e[p->off[1]] + p->w[2] * e[p->off[2]] +
            p->w[3] * e[p->off[3]];
 }
 
 static void row_sums(const hr_sw *s, int j, double *mass, double *energy)
 {
-    const int nx = s->nx, b = s->cur;
-    const real *e = CROW(s, s->eta[b], j), *H = CROW(s, s->H, j), *Hs = CROW(s, s->H, j - 1);
-    const real *es = CROW(s, s->eta[b], j - 1);
-    const real *u = CROW(s, s->u[b], j), *v = CROW(s, s->v[b], j);
+    const int nx = s->nx;
+    const real *e = CROW(s, s->eta, j), *H = CROW(s, s->H, j), *Hs = CROW(s, s->H, j - 1);
+    const real *es = CROW(s, s->eta, j - 1);
+    const real *u = CROW(s, s->u, j), *v = CROW(s, s->v, j);
     double m = 0, en = 0;
     for (int i = 0; i < nx; i++) {
         double ee = e[i];
@@ -654,6 +799,7 @@ const hr_sw__kernel SW_TABLE = {
     .set_state = set_state,
     .get_state = get_state,
     .prepare = prepare,
+    .halo = halo,
     .sweep = sweep,
     .ghost_rows = ghost_rows,
     .check_rows = check_rows,

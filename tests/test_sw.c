@@ -82,7 +82,6 @@ static void lake_at_rest(enum hr_sw_precision prec, int ny)
     p.boundary[HR_SW_NORTH] = HR_SW_SPONGE;
     p.sponge_width = 0.2;
     p.precision = prec;
-    p.threads = 2;
     hr_sw *s = make(&p);
     const double dt = hr_sw_dt(s);
     double probe[4] = {0.31, 0.42, 1.1, 0.05}, tr[2 * 101];
@@ -132,7 +131,6 @@ static void mass_conservation(enum hr_sw_precision prec, double tol)
     p.depth_kind = HR_SW_DEPTH_FORMULA;
     p.depth_formula = "0.05 + 0.015*cos(9*x)*sin(6*y)";
     p.precision = prec;
-    p.threads = 2;
     hr_sw *s = make(&p);
     const int n = p.nx * p.ny;
     double *eta = malloc((size_t)n * sizeof *eta);
@@ -196,8 +194,7 @@ static void test_seiche_1d(void **state)
 /* The (1,1) mode of a closed 2D basin Lx = 1 m, Ly = 0.6 m, H = 0.05 m:
  * f = (sqrt(gH)/2) sqrt(1/Lx^2 + 1/Ly^2). On 50 x 30 cells (dx = dy = 2 cm)
  * the discrete relation puts f about 3.5e-4 low (mostly from the shorter y
- * wavelength), inside the 0.1% tolerance of the 1D case. Run on two threads,
- * in f64 and f32. */
+ * wavelength), inside the 0.1% tolerance of the 1D case. In f64 and f32. */
 static void seiche_2d(enum hr_sw_precision prec)
 {
     const double Lx = 1, Ly = 0.6, H = 0.05;
@@ -209,7 +206,6 @@ static void seiche_2d(enum hr_sw_precision prec)
     p.ly = Ly;
     p.depth = H;
     p.precision = prec;
-    p.threads = 2;
     hr_sw *s = make(&p);
     double *eta = malloc(50 * 30 * sizeof *eta);
     for (int j = 0; j < 30; j++)
