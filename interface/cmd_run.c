@@ -169,6 +169,23 @@ int hr_write_traces(const hr_outdir *od, const hr_result *r)
     return hr_close_checked(f, "traces.csv");
 }
 
+/* snapshot_runK.csv: the surface after run K, one grid row (y) per line. */
+static int write_snapshot(const hr_outdir *od, const hr_result *r, int k)
+{
+    char name[64];
+    snprintf(name, sizeof name, "snapshot_run%d.csv", k);
+    FILE *f = hr_outdir_open(od, name);
+    if (!f)
+        return HR_EIO;
+    fprintf(f, "# surface elevation (m) at the end of run %d, t = %.10g s: %d rows (y) of %d "
+               "cells (x)\n", k, (r->traces[k].nt - 1) * r->traces[k].dt, r->snap_ny, r->snap_nx);
+    for (int j = 0; j < r->snap_ny; j++)
+        for (int i = 0; i < r->snap_nx; i++)
+            fprintf(f, "%.9g%c", r->snapshots[k][(size_t)j * r->snap_nx + i],
+                    i + 1 < r->snap_nx ? ',' : '\n');
+    return hr_close_checked(f, name);
+}
+
 static void write_rows(FILE *f, const char *set, const double *in, int nin, const double *x,
                        const double *y, const double *p, int n, int ncols, int nout, int first)
 {
@@ -247,7 +264,9 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
             printf("usage: hydrores simulate CONFIG --out DIR [--set NAME=VALUE ...] [--genome "
                    "V1,V2,...] [--force]\n\n"
                    "Runs the substrate on every stimulus of the experiment's task and writes\n"
-                   "DIR/config.xml and DIR/traces.csv (time, then one column per run and probe).\n");
+                   "DIR/config.xml and DIR/traces.csv (time, then one column per run and probe);\n"
+                   "for the tank also DIR/snapshot_runK.csv, the surface elevation at the end of\n"
+                   "run K (one line per grid row; output.snapshots = 0 turns them off).\n");
         else
             printf("usage: hydrores run CONFIG --out DIR [--set NAME=VALUE ...] [--genome "
                    "V1,V2,...] [--force]\n\n"
@@ -288,9 +307,11 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
     hr_worker *w = NULL;
     hr_result r;
     memset(&r, 0, sizeof r);
+    int want_snapshots = !e->sec[HR_SEC_OUTPUT] || hr_section_int(e->sec[HR_SEC_OUTPUT], "snapshots");
     st = hr_worker_create(&w, e);
     if (!st)
-        st = simulate ? hr_worker_simulate(w, &r) : hr_worker_evaluate(w, NULL, HR_EVAL_TRACES, &r);
+        st = simulate ? hr_worker_simulate(w, want_snapshots, &r)
+                      : hr_worker_evaluate(w, NULL, HR_EVAL_TRACES, &r);
     if (!st && !simulate)
         st = hr_write_result(&od, hr_worker_experiment(w), &r);
     if (!st && simulate) {
@@ -301,6 +322,8 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
     int want_traces = !e->sec[HR_SEC_OUTPUT] || hr_section_int(e->sec[HR_SEC_OUTPUT], "traces");
     if (!st && (simulate || want_traces))
         st = hr_write_traces(&od, &r);
+    for (int k = 0; !st && simulate && r.snapshots && k < r.ntraces; k++)
+        st = write_snapshot(&od, &r, k);
     if (!st)
         st = hr_outdir_commit(&od);
     if (st) {

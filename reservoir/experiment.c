@@ -70,6 +70,8 @@ static const hr_param_spec evolve_params[] = {
 
 static const hr_param_spec output_params[] = {
     {"traces", I, 1, 0, 1, 0, NULL, NULL, "1: write traces.csv"},
+    {"snapshots", I, 1, 0, 1, 0, NULL, NULL,
+     "simulate, tank: 1 = write the surface at the end of every run (snapshot_runK.csv)"},
     END,
 };
 

@@ -110,6 +110,8 @@ typedef struct hr_result {
     double fitness;        /* the configured fitness (maximised) */
     hr_traces *traces;     /* per simulated run (ntraces), if kept */
     int ntraces;
+    double **snapshots;    /* per run: the surface at its end (snap_nx * snap_ny), if asked */
+    int snap_nx, snap_ny;
 } hr_result;
 
 void hr_result_free(hr_result *r);
@@ -135,8 +137,9 @@ enum hr_eval_flags {
 int hr_worker_evaluate(hr_worker *w, const double *genome, int flags, hr_result *res);
 
 /* Runs the substrate on every stimulus of the task (as configured) and
- * returns the traces (no readout, no metrics). */
-int hr_worker_simulate(hr_worker *w, hr_result *res);
+ * returns the traces (no readout, no metrics); with `snapshots`, also the
+ * surface at the end of every run (substrates that have one). */
+int hr_worker_simulate(hr_worker *w, int snapshots, hr_result *res);
 
 /* The encoded source amplitudes of all training samples for the genome of
  * the last evaluate (the reference's regression descriptor): up to `max`

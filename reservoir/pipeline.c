@@ -32,6 +32,7 @@ struct hr_worker {
     hr_section *task_settings;   /* settings the task was made with */
     cache_entry cache[CACHE_SLOTS];
     long clock, lookups, hits;
+    int snapshots;               /* simulate: keep the surface after every run */
     double *work;                /* stream encoding scratch */
 };
 
@@ -112,8 +113,12 @@ static uint64_t stimulus_key(const hr_stimulus *st, const hr_section *sub)
     return h;
 }
 
+static void cache_clear(hr_worker *w);
+
 static int cached_run(hr_worker *w, const hr_stimulus *stim, hr_traces *out)
 {
+    if (w->snapshots)
+        cache_clear(w); /* every run must really happen, to leave its surface */
     uint64_t key = stimulus_key(stim, w->sub_settings);
     w->lookups++;
     w->clock++;
@@ -265,7 +270,22 @@ void hr_result_free(hr_result *r)
     for (int i = 0; i < r->ntraces; i++)
         free(r->traces[i].data);
     free(r->traces);
+    for (int i = 0; r->snapshots && i < r->ntraces; i++)
+        free(r->snapshots[i]);
+    free(r->snapshots);
     memset(r, 0, sizeof *r);
+}
+
+/* With snapshots wanted, the surface of the run just made (a cache hit has
+ * no state to show, so simulate bypasses the cache when snapshots are on). */
+static int keep_snapshot(hr_worker *w, hr_result *res)
+{
+    double **s = realloc(res->snapshots, (size_t)(res->ntraces + 1) * sizeof *s);
+    if (!s)
+        return HR_ERROR(HR_ENOMEM, "out of memory keeping snapshots");
+    res->snapshots = s;
+    s[res->ntraces] = NULL;
+    return hr_substrate_snapshot(w->sub, &s[res->ntraces], &res->snap_nx, &res->snap_ny);
 }
 
 static int keep_copy(hr_result *res, const hr_traces *tr)
@@ -339,6 +359,8 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
                             "0 <= t < encoder.step = %g for stream encoding)", tmax, step);
         stim.t_end = needed_end((double)(t->n_rows - 1) * step + tmax, dt, 0);
         st = cached_run(w, &stim, &tr);
+        if (!st && keep && w->snapshots)
+            st = keep_snapshot(w, res);
         if (!st && keep)
             st = keep_copy(res, &tr);
         for (size_t r = 0; r < t->n_rows && !st; r++)
@@ -357,6 +379,8 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
         st = cached_run(w, &stim, &tr);
         if (st)
             return hr_error_prefix(st, "sample %zu", r);
+        if (keep && w->snapshots && (st = keep_snapshot(w, res)))
+            return st;
         if (keep && (st = keep_copy(res, &tr)))
             return st;
         st = hr_readout_row(&tr, times, ntimes, 0, rule, 0, xall + r * (size_t)ncols);
@@ -574,10 +598,13 @@ int hr_worker_evaluate(hr_worker *w, const double *genome, int flags, hr_result 
     return st;
 }
 
-int hr_worker_simulate(hr_worker *w, hr_result *res)
+int hr_worker_simulate(hr_worker *w, int snapshots, hr_result *res)
 {
     memset(res, 0, sizeof *res);
     int st = sync_worker(w);
+    if (snapshots && !w->sub->type->snapshot)
+        snapshots = 0; /* nothing to show (the KdV probe traces are the output) */
+    w->snapshots = snapshots;
     if (st)
         return st;
     const hr_section *ro = w->exp->sec[HR_SEC_READOUT];
@@ -591,6 +618,7 @@ int hr_worker_simulate(hr_worker *w, hr_result *res)
     if (!xall)
         return HR_ERROR(HR_ENOMEM, "out of memory");
     st = read_rows(w, xall, ncols, res, 1, w->task->n_rows);
+    w->snapshots = 0;
     free(xall);
     return st;
 }

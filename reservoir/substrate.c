@@ -101,3 +101,22 @@ void hr_substrate_close(hr_substrate *s)
     free(s->state);
     free(s);
 }
+
+int hr_substrate_snapshot(const hr_substrate *s, double **field, int *nx, int *ny)
+{
+    *field = NULL;
+    if (!s->type->snapshot)
+        return HR_ERROR(HR_ENOTSUP, "substrate '%s' has no surface field to snapshot", s->type->name);
+    int st = s->type->snapshot(s->state, NULL, nx, ny);
+    if (st)
+        return st;
+    *field = malloc((size_t)*nx * (size_t)*ny * sizeof **field);
+    if (!*field)
+        return HR_ERROR(HR_ENOMEM, "out of memory for a %d x %d snapshot", *nx, *ny);
+    st = s->type->snapshot(s->state, *field, nx, ny);
+    if (st) {
+        free(*field);
+        *field = NULL;
+    }
+    return st;
+}

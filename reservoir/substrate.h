@@ -66,6 +66,10 @@ typedef struct hr_substrate_type {
     int (*run)(void *state, const hr_stimulus *stim, hr_traces *traces);
     /* Frees what open allocated (must accept a state whose open failed). */
     void (*close)(void *state);
+    /* Optional (NULL if the substrate has no field to show): the surface at
+     * the end of the last run, ny rows of nx values (row-major) into `field`
+     * if it is not NULL; *nx and *ny always get the size. */
+    int (*snapshot)(const void *state, double *field, int *nx, int *ny);
 } hr_substrate_type;
 
 /* An open instance: the type and its state. */
@@ -88,6 +92,10 @@ int hr_substrate_run(hr_substrate *s, const hr_stimulus *stim, hr_traces *traces
 
 /* Closes and frees; NULL is allowed. */
 void hr_substrate_close(hr_substrate *s);
+
+/* The field at the end of the last run (see hr_substrate_type.snapshot):
+ * *field is malloc'd (caller frees). HR_ENOTSUP if the substrate has none. */
+int hr_substrate_snapshot(const hr_substrate *s, double **field, int *nx, int *ny);
 
 /* Number of samples for an end time and spacing: floor(t_end / dt + 1e-9) + 1. */
 int hr_traces_nt(double t_end, double dt);

@@ -179,6 +179,16 @@ static int tank_run(void *state, const hr_stimulus *stim, hr_traces *tr)
                      k->dt_out, tr->data);
 }
 
+static int tank_snapshot(const void *state, double *field, int *nx, int *ny)
+{
+    const tank_state *k = state;
+    *nx = hr_sw_nx(k->solver);
+    *ny = hr_sw_ny(k->solver);
+    if (field)
+        hr_sw_get_state(k->solver, field, NULL, NULL);
+    return HR_OK;
+}
+
 static void tank_close(void *state)
 {
     tank_state *k = state;
@@ -196,4 +206,5 @@ const hr_substrate_type hr_substrate_tank = {
     .probes = tank_probes,
     .run = tank_run,
     .close = tank_close,
+    .snapshot = tank_snapshot,
 };

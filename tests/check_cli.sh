@@ -84,8 +84,15 @@ if command -v xmllint >/dev/null 2>&1; then
         xmllint --noout --relaxng configs/hydrores.rng "$c" 2>/dev/null && ok "$c validates (xmllint)" || bad "$c does not validate"
     done
 fi
+# simulate: traces for every run; for the tank, the surface after every run.
+if $H simulate configs/tank-xnor.xml --out "$T/sim" --set substrate.nx=40 --set substrate.ny=20 >/dev/null 2>&1 \
+    && [ "$(head -1 "$T/sim/traces.csv" | tr ',' '\n' | wc -l)" -eq $((1 + 36 * 2)) ] \
+    && [ "$(grep -vc '^#' "$T/sim/snapshot_run35.csv")" -eq 20 ] \
+    && [ "$(sed -n 2p "$T/sim/snapshot_run35.csv" | tr ',' '\n' | wc -l)" -eq 40 ]; then
+    ok "simulate (tank): traces of 36 runs x 2 probes, 20 x 40 surface snapshots"
+else bad "simulate (tank) outputs"; fi
 # Every subcommand has --help.
-for c in info run simulate schema; do
+for c in info run simulate evolve schema; do
     $H $c --help >/dev/null 2>&1 && ok "hydrores $c --help" || bad "hydrores $c --help"
 done
 exit $fail
