@@ -8,7 +8,6 @@
 #include "reservoir/encoder.h"
 #include "reservoir/experiment.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
@@ -98,22 +97,6 @@ static int dir_exists(const char *p)
 {
     struct stat sb;
     return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
-}
-
-static int remove_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return -1;
-    struct dirent *ent;
-    char path[2200];
-    while ((ent = readdir(d)))
-        if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
-            unlink(path);
-        }
-    closedir(d);
-    return rmdir(dir);
 }
 
 /* Drops the budget line (evolve.evaluations) so a resumed run may be given a
@@ -324,6 +307,9 @@ int hr_cmd_evolve(int argc, char **argv)
                 "(allowed: a new folder, --resume to continue it, or --force to replace it)\n",
                 o.out);
         rc = HR_EXIT_USAGE;
+    } else if (dir_exists(o.out) && hr_outdir_replaceable(o.out)) {
+        fprintf(stderr, "hydrores evolve: %s\n", hr_error_message());
+        rc = HR_EXIT_USAGE;
     }
     if (rc) {
         free(mine);
@@ -332,7 +318,7 @@ int hr_cmd_evolve(int argc, char **argv)
     }
     if (!o.resume) {
         if (dir_exists(o.out))
-            remove_dir(o.out);
+            hr_remove_tree(o.out);
         if (mkdir(o.out, 0777) != 0) {
             fprintf(stderr, "hydrores evolve: cannot create %s (%s)\n", o.out, strerror(errno));
             free(mine);

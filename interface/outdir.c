@@ -9,8 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Removes a folder of plain files (what hydrores writes) and the folder. */
-static int remove_tree(const char *dir)
+int hr_remove_tree(const char *dir)
 {
     DIR *d = opendir(dir);
     if (!d)
@@ -24,7 +23,7 @@ static int remove_tree(const char *dir)
         snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
         struct stat sb;
         if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-            rc |= remove_tree(path);
+            rc |= hr_remove_tree(path);
         else if (unlink(path) != 0)
             rc = -1;
     }
@@ -32,6 +31,29 @@ static int remove_tree(const char *dir)
     if (rmdir(dir) != 0)
         rc = -1;
     return rc;
+}
+
+int hr_outdir_replaceable(const char *dir)
+{
+    char path[1200];
+    snprintf(path, sizeof path, "%s/config.xml", dir);
+    int ok = access(path, F_OK) == 0;
+    DIR *d = opendir(dir);
+    struct dirent *ent;
+    while (ok && d && (ent = readdir(d))) {
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+        if (strcmp(ent->d_name, ".") && strcmp(ent->d_name, "..") && lstat(path, &sb) == 0 &&
+            !S_ISREG(sb.st_mode))
+            ok = 0;
+    }
+    if (d)
+        closedir(d);
+    if (!ok)
+        return HR_ERROR(HR_EEXIST, "--out %s: exists and is not a hydrores results folder, so "
+                        "--force will not replace it (allowed: a new folder, or one hydrores "
+                        "wrote: config.xml and plain files)", dir);
+    return HR_OK;
 }
 
 int hr_outdir_begin(hr_outdir *o, const char *dir, int force)
@@ -49,8 +71,10 @@ int hr_outdir_begin(hr_outdir *o, const char *dir, int force)
     if (stat(o->final, &sb) == 0 && !force)
         return HR_ERROR(HR_EEXIST, "--out %s: already exists; results there are kept (allowed: a "
                         "new folder, or --force to replace it)", o->final);
+    if (stat(o->final, &sb) == 0 && hr_outdir_replaceable(o->final))
+        return HR_EEXIST;
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%d", o->final, (int)getpid());
-    remove_tree(o->tmp);
+    hr_remove_tree(o->tmp);
     if (mkdir(o->tmp, 0777) != 0)
         return HR_ERROR(HR_EIO, "--out %s: cannot create %s (%s)", o->final, o->tmp, strerror(errno));
     return HR_OK;
@@ -100,12 +124,12 @@ int hr_outdir_commit(hr_outdir *o)
         return HR_ERROR(HR_EIO, "cannot rename %s to %s (%s)", o->tmp, o->final, strerror(err));
     }
     if (old[0])
-        remove_tree(old);
+        hr_remove_tree(old);
     return HR_OK;
 }
 
 void hr_outdir_abort(hr_outdir *o)
 {
     if (o->tmp[0])
-        remove_tree(o->tmp);
+        hr_remove_tree(o->tmp);
 }

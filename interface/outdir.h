@@ -14,8 +14,9 @@ typedef struct hr_outdir {
     int force;        /* replace an existing folder on commit */
 } hr_outdir;
 
-/* Checks that `dir` does not exist (or force is set) and creates the
- * temporary folder. HR_EEXIST if dir exists without force. */
+/* Checks that `dir` does not exist (or force is set and it is a results
+ * folder: see hr_outdir_replaceable) and creates the temporary folder.
+ * HR_EEXIST if dir exists without force, or is not a results folder. */
 int hr_outdir_begin(hr_outdir *o, const char *dir, int force);
 
 /* Opens a file inside the temporary folder for writing. NULL on failure
@@ -30,6 +31,15 @@ int hr_outdir_commit(hr_outdir *o);
 
 /* Removes the temporary folder and what is in it (after a failure). */
 void hr_outdir_abort(hr_outdir *o);
+
+/* Whether an existing folder may be replaced with --force: only a folder
+ * hydrores wrote (it holds config.xml and no sub-folders), so a mistyped
+ * --out can never delete anything else. HR_OK or HR_EEXIST with a message. */
+int hr_outdir_replaceable(const char *dir);
+
+/* Removes a folder of plain files (and sub-folders of them) and the folder
+ * itself; 0 on success (or if it does not exist), -1 otherwise. */
+int hr_remove_tree(const char *dir);
 
 /* Closes f, reporting a write error (disk full) as HR_EIO. */
 int hr_close_checked(FILE *f, const char *what);

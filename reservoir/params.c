@@ -127,6 +127,19 @@ static int check_value(const hr_section *s, int i, double v, const char *shown,
     return HR_OK;
 }
 
+/* Copies `text` into buf without leading and trailing white space; returns buf. */
+static char *trimmed(const char *text, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", text);
+    char *b = buf;
+    while (isspace((unsigned char)*b))
+        b++;
+    char *e = b + strlen(b);
+    while (e > b && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return b;
+}
+
 /* Parses one number; the whole token must be consumed. */
 static int parse_number(const char *tok, double *out)
 {
@@ -206,14 +219,7 @@ int hr_section_set_text(hr_section *s, const char *name, const char *text, const
         if (hr_section_slot(s, name, &si, &k) == HR_OK) {
             double v;
             char tok[128];
-            snprintf(tok, sizeof tok, "%s", text);
-            char *b = tok;
-            while (isspace((unsigned char)*b))
-                b++;
-            char *e = b + strlen(b);
-            while (e > b && isspace((unsigned char)e[-1]))
-                *--e = '\0';
-            if (parse_number(b, &v))
+            if (parse_number(trimmed(text, tok, sizeof tok), &v))
                 return HR_ERROR(HR_EPARSE, "%s: %s.%s = '%s' is not a number", where, s->name,
                                 name, text);
             int st = hr_section_set_number(s, name, v, where);
@@ -229,13 +235,7 @@ int hr_section_set_text(hr_section *s, const char *name, const char *text, const
     const hr_param_spec *p = &s->spec[i];
     if (p->type == HR_PARAM_STRING) {
         char buf[128];
-        snprintf(buf, sizeof buf, "%s", text);
-        char *b = buf;
-        while (isspace((unsigned char)*b))
-            b++;
-        char *e = b + strlen(b);
-        while (e > b && isspace((unsigned char)e[-1]))
-            *--e = '\0';
+        char *b = trimmed(text, buf, sizeof buf);
         if (p->choices) {
             int ok = 0;
             const char *c = p->choices;

@@ -50,12 +50,17 @@ expect_error "unknown option" "unknown option '--bogus'" $H run "$good" --out "$
 if [ -e "$T/o1" ] || ls "$T" | grep -q '\.tmp-'; then bad "failed runs left files in --out"; else ok "failed runs wrote nothing"; fi
 
 # An existing results folder is kept without --force, replaced with it.
-mkdir -p "$T/res" && echo precious >"$T/res/keep.txt"
+$H run "$good" --out "$T/res" >/dev/null 2>&1 && echo precious >"$T/res/keep.txt"
 expect_error "existing --out" "already exists; results there are kept \(allowed: a new folder, or --force" $H run "$good" --out "$T/res"
 if [ "$(cat "$T/res/keep.txt")" = precious ]; then ok "existing results untouched"; else bad "existing results changed"; fi
 if $H run "$good" --out "$T/res" --force >/dev/null 2>&1 && [ -f "$T/res/metrics.csv" ] && [ ! -e "$T/res/keep.txt" ]; then
     ok "--force replaces the folder once results are complete"
 else bad "--force did not replace the folder"; fi
+
+# --force never replaces a folder hydrores did not write.
+mkdir -p "$T/mine/sub" && echo data >"$T/mine/notes.txt"
+expect_error "--force on a foreign folder" "is not a hydrores results folder, so --force will not replace it" $H run "$good" --out "$T/mine" --force
+[ -f "$T/mine/notes.txt" ] && ok "foreign folder untouched" || bad "foreign folder changed"
 
 # Output files exist with headers.
 for f in config.xml readout.csv metrics.csv traces.csv; do
