@@ -2,6 +2,7 @@
 #include "interface/cli.h"
 #include "interface/config.h"
 #include "interface/outdir.h"
+#include "interface/png.h"
 #include "interface/status.h"
 #include "reservoir/experiment.h"
 
@@ -183,7 +184,15 @@ static int write_snapshot(const hr_outdir *od, const hr_result *r, int k)
         for (int i = 0; i < r->snap_nx; i++)
             fprintf(f, "%.9g%c", r->snapshots[k][(size_t)j * r->snap_nx + i],
                     i + 1 < r->snap_nx ? ',' : '\n');
-    return hr_close_checked(f, name);
+    int st = hr_close_checked(f, name);
+    if (st)
+        return st;
+    /* The same as a picture: blue troughs, red crests, y up. */
+    char path[1300];
+    snprintf(name, sizeof name, "snapshot_run%d.png", k);
+    hr_outdir_path(od, name, path, sizeof path);
+    int scale = r->snap_nx < 200 ? (400 + r->snap_nx - 1) / r->snap_nx : 1;
+    return hr_png_write_field(path, r->snapshots[k], r->snap_nx, r->snap_ny, scale);
 }
 
 static void write_rows(FILE *f, const char *set, const double *in, int nin, const double *x,
@@ -266,7 +275,8 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
                    "Runs the substrate on every stimulus of the experiment's task and writes\n"
                    "DIR/config.xml and DIR/traces.csv (time, then one column per run and probe);\n"
                    "for the tank also DIR/snapshot_runK.csv, the surface elevation at the end of\n"
-                   "run K (one line per grid row; output.snapshots = 0 turns them off).\n");
+                   "run K (one line per grid row), and snapshot_runK.png, the same as a picture\n"
+                   "(blue troughs, red crests, y up); output.snapshots = 0 turns them off.\n");
         else
             printf("usage: hydrores run CONFIG --out DIR [--set NAME=VALUE ...] [--genome "
                    "V1,V2,...] [--force]\n\n"
