@@ -171,6 +171,7 @@ static void *alloc_array(size_t n, size_t size)
 
 int hr__evo_alloc(const hr_evo_config *cfg, hr_evo **out)
 {
+    size_t cap = 0; /* batch capacity, reported if an allocation fails */
     *out = NULL;
     hr_evo *evo = calloc(1, sizeof *evo);
     if (!evo)
@@ -208,7 +209,7 @@ int hr__evo_alloc(const hr_evo_config *cfg, hr_evo **out)
         evo->cfg.desc_hi = evo->desc_hi;
     }
     evo->batch_cap = evo->ops->batch_max(evo);
-    size_t cap = (size_t)evo->batch_cap;
+    cap = (size_t)evo->batch_cap;
     evo->batch_genomes = alloc_array(cap * n, sizeof(double));
     evo->batch_fitness = alloc_array(cap, sizeof(double));
     if (nd)

@@ -118,7 +118,8 @@ static void format_hms(char *buf, size_t size, double seconds)
         return;
     }
     long t = (long)(seconds + 0.5);
-    snprintf(buf, size, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+    int h = (int)(t / 3600), m = (int)(t / 60 % 60), s = (int)(t % 60);
+    snprintf(buf, size, "%d:%02d:%02d", h, m, s);
 }
 
 int hr_evo_progress_format(const hr_evo_progress *p, char *buf, size_t size)
