@@ -319,7 +319,7 @@ int hr_cmd_evolve(int argc, char **argv)
     if (!o.resume) {
         if (dir_exists(o.out))
             hr_remove_tree(o.out);
-        if (mkdir(o.out, 0777) != 0) {
+        if (hr_mkdir_parents(o.out) || mkdir(o.out, 0777) != 0) {
             fprintf(stderr, "hydrores evolve: cannot create %s (%s)\n", o.out, strerror(errno));
             free(mine);
             hr_experiment_destroy(e);

@@ -33,6 +33,25 @@ int hr_remove_tree(const char *dir)
     return rc;
 }
 
+int hr_mkdir_parents(const char *path)
+{
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *c = buf + 1; *c; c++) {
+        if (*c != '/')
+            continue;
+        *c = '\0';
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST) {
+            int err = errno;
+            *c = '/';
+            return HR_ERROR(HR_EIO, "cannot create folder %.*s (%s)", (int)(c - buf), buf,
+                            strerror(err));
+        }
+        *c = '/';
+    }
+    return HR_OK;
+}
+
 int hr_outdir_replaceable(const char *dir)
 {
     char path[1200];
@@ -74,6 +93,8 @@ int hr_outdir_begin(hr_outdir *o, const char *dir, int force)
     if (stat(o->final, &sb) == 0 && hr_outdir_replaceable(o->final))
         return HR_EEXIST;
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp-%d", o->final, (int)getpid());
+    if (hr_mkdir_parents(o->final))
+        return HR_EIO;
     hr_remove_tree(o->tmp);
     if (mkdir(o->tmp, 0777) != 0)
         return HR_ERROR(HR_EIO, "--out %s: cannot create %s (%s)", o->final, o->tmp, strerror(errno));

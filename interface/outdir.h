@@ -37,6 +37,10 @@ void hr_outdir_abort(hr_outdir *o);
  * --out can never delete anything else. HR_OK or HR_EEXIST with a message. */
 int hr_outdir_replaceable(const char *dir);
 
+/* Creates the folders above `path` that are missing (as mkdir -p does for
+ * its parent). HR_OK or HR_EIO naming the folder that could not be made. */
+int hr_mkdir_parents(const char *path);
+
 /* Removes a folder of plain files (and sub-folders of them) and the folder
  * itself; 0 on success (or if it does not exist), -1 otherwise. */
 int hr_remove_tree(const char *dir);
