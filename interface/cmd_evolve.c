@@ -55,6 +55,10 @@ static int eval_genome(void *ctx, int worker, const double *genome, double *fitn
     hr_result r;
     int st = hr_worker_evaluate(w, genome, HR_EVAL_FITNESS_ONLY, &r);
     *fitness = r.fitness;
+    if (!st && r.fitness == -INFINITY)
+        st = HR_ERROR(HR_ESINGULAR, "the readout matrix X (%d x %d) is singular, rank %.0f (e.g. "
+                      "two readout times in the same output sample, or two equal patterns)",
+                      r.nrows, r.ncols, r.kernel_rank);
     hr_result_free(&r);
     if (st || !desc)
         return st;
