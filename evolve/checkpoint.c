@@ -39,6 +39,7 @@
  * truncated write), its CRC-32 disagrees (a flipped byte anywhere), or its
  * content is inconsistent (values out of range, counters that do not add up,
  * trailing bytes). A valid file of another format version: HR_ENOTSUP. */
+#include "interface/crc32.h"
 #include "evolve/evolve.h"
 #include "evolve/evolve_internal.h"
 #include "interface/status.h"
@@ -130,23 +131,6 @@ void hr__evo_get_f64s(struct hr__evo_reader *r, double *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         v[i] = hr__evo_get_f64(r);
-}
-
-/* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, init and final xor
- * 0xFFFFFFFF). */
-static uint32_t crc32_of(const unsigned char *p, size_t n)
-{
-    uint32_t table[256];
-    for (uint32_t i = 0; i < 256; i++) {
-        uint32_t c = i;
-        for (int k = 0; k < 8; k++)
-            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-        table[i] = c;
-    }
-    uint32_t crc = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++)
-        crc = table[(crc ^ p[i]) & 0xFF] ^ (crc >> 8);
-    return crc ^ 0xFFFFFFFFu;
 }
 
 /* --- Atomic write --- */
@@ -483,7 +467,7 @@ int hr_evo_save(const hr_evo *evo, const char *path)
     uint64_t payload = b.len - HEADER_BYTES;
     for (int i = 0; i < 8; i++)
         b.data[16 + i] = (unsigned char)(payload >> (8 * i));
-    hr__evo_put_u32(&b, crc32_of(b.data, b.len));
+    hr__evo_put_u32(&b, hr_crc32(0, b.data, b.len));
     if (b.failed) {
         free(b.data);
         return HR_ERROR(HR_ENOMEM, "checkpoint '%s': out of memory building it", path);
@@ -587,7 +571,7 @@ int hr_evo_load(const char *path, const hr_evo_config *expect, hr_evo **out)
         goto done;
     }
     struct hr__evo_reader tr = {data, len, len - TRAILER_BYTES, 0};
-    uint32_t stored_crc = hr__evo_get_u32(&tr), crc = crc32_of(data, len - TRAILER_BYTES);
+    uint32_t stored_crc = hr__evo_get_u32(&tr), crc = hr_crc32(0, data, len - TRAILER_BYTES);
     if (crc != stored_crc) {
         s = HR_ERROR(HR_ECORRUPT,
                      "checkpoint '%s' is corrupt: its CRC-32 is 0x%08x but the file says "

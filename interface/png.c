@@ -2,6 +2,7 @@
  * (uncompressed) deflate blocks of at most 65535 bytes, each with its
  * length and one's complement, closed by the Adler-32 of the raw data. */
 #include "interface/png.h"
+#include "interface/crc32.h"
 #include "interface/status.h"
 
 #include <errno.h>
@@ -9,17 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-uint32_t hr_crc32(uint32_t crc, const unsigned char *p, size_t n)
-{
-    crc = ~crc;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++)
-            crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1u)));
-    }
-    return ~crc;
-}
 
 static void be32(unsigned char *b, uint32_t v)
 {

@@ -7,10 +7,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* CRC-32 (IEEE 802.3, as PNG and zlib use) of n bytes, continuing from crc
- * (start with 0). */
-uint32_t hr_crc32(uint32_t crc, const unsigned char *p, size_t n);
-
 /* Writes a width x height field (row-major, row 0 first) as a PNG picture
  * with a diverging blue-white-red colour map centred on 0 and scaled to
  * max |field| (all white if the field is 0), row 0 at the bottom (y up).

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "interface/crc32.h"
 #include "interface/png.h"
 #include "interface/status.h"
 #include "tests/test_util.h"
