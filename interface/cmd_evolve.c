@@ -390,6 +390,7 @@ int hr_cmd_evolve(int argc, char **argv)
                              .checkpoint = ckpt, .checkpoint_every = 1, .stop = &stop_flag,
                              .progress = on_progress, .progress_ctx = &pc};
     enum hr_evo_stop why = HR_EVO_CONTINUE;
+    long evals0 = hr_evo_evaluations(evo);
     double t0 = hr_now();
     st = hr_evo_run(evo, &evaluator, &ro, &why);
     double elapsed = hr_now() - t0;
@@ -454,9 +455,10 @@ int hr_cmd_evolve(int argc, char **argv)
     }
     hr_evo_progress sum;
     hr_evo_summary(evo, &sum);
-    printf("%s: %ld evaluations (%ld failed) in %.1f s, %.1f evaluations/s, %s\n", e->name,
-           sum.evaluations, sum.failures, elapsed,
-           elapsed > 0 ? (double)(sum.evaluations) / (elapsed > 0 ? elapsed : 1) : 0.0,
+    printf("%s: %ld evaluations (%ld failed), %ld of them in this session: %.1f s, "
+           "%.1f evaluations/s, %s\n", e->name, sum.evaluations, sum.failures,
+           sum.evaluations - evals0, elapsed,
+           elapsed > 0 ? (double)(sum.evaluations - evals0) / elapsed : 0.0,
            why == HR_EVO_INTERRUPTED ? "interrupted" :
            why == HR_EVO_TIME_LIMIT ? "time limit reached" : "budget reached");
     if (!sh && !se) {
