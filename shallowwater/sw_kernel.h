@@ -428,7 +428,8 @@ AI void qy_face(int nx, const real *restrict es, const real *restrict en,
 #pragma omp simd
     for (int i = -1; i <= nx; i++) {
         real vv = vf[i];
-        real hy = half * (Hs[i] + Hn[i]) + (vv > 0 ? es[i] : en[i]);
+        real a = es[i], b = en[i];
+        real hy = half * (Hs[i] + Hn[i]) + (vv > 0 ? a : b);
         qy[i] = vv * hy;
     }
 }
@@ -444,28 +445,47 @@ AI void flux_row(int nx, const real *restrict e, const real *restrict en,
                  const int is2d)
 {
     const real half = (real)0.5;
+    /* The body for column i; the loops run over the aligned columns 0 ..
+     * nx - 1 (a loop from -1 would make every access straddle cache lines)
+     * and the end columns -1 and nx are done apart, with the same arithmetic.
+     * Both upwind candidates are loaded unconditionally (a load inside the
+     * ?: becomes a masked load). */
+#define FLUX2D(i)                                                                        \
+    do {                                                                                 \
+        real uu = u[i];                                                                  \
+        real ew = e[(i) - 1], ec = e[i], en1 = en[i];                                    \
+        real hx = half * (H[(i) - 1] + H[i]) + (uu > 0 ? ew : ec);                       \
+        real fx = uu * hx;                                                               \
+        qx[i] = fx;                                                                      \
+        xc[i] = qxm[i] + fx;                                                             \
+        real vv = vn[i];                                                                 \
+        real hy = half * (H[i] + Hn[i]) + (vv > 0 ? ec : en1);                           \
+        real fy = vv * hy;                                                               \
+        qyn[i] = fy;                                                                     \
+        pc[i] = qys[i] + fy;                                                             \
+    } while (0)
+#define FLUX1D(i)                                                                        \
+    do {                                                                                 \
+        real uu = u[i];                                                                  \
+        real ew = e[(i) - 1], ec = e[i];                                                 \
+        real hx = half * (H[(i) - 1] + H[i]) + (uu > 0 ? ew : ec);                       \
+        qx[i] = uu * hx;                                                                 \
+    } while (0)
     if (is2d) {
+        FLUX2D(-1);
 #pragma omp simd
-        for (int i = -1; i <= nx; i++) {
-            real uu = u[i];
-            real hx = half * (H[i - 1] + H[i]) + (uu > 0 ? e[i - 1] : e[i]);
-            real fx = uu * hx;
-            qx[i] = fx;
-            xc[i] = qxm[i] + fx;
-            real vv = vn[i];
-            real hy = half * (H[i] + Hn[i]) + (vv > 0 ? e[i] : en[i]);
-            real fy = vv * hy;
-            qyn[i] = fy;
-            pc[i] = qys[i] + fy;
-        }
+        for (int i = 0; i < nx; i++)
+            FLUX2D(i);
+        FLUX2D(nx);
     } else {
+        FLUX1D(-1);
 #pragma omp simd
-        for (int i = -1; i <= nx; i++) {
-            real uu = u[i];
-            real hx = half * (H[i - 1] + H[i]) + (uu > 0 ? e[i - 1] : e[i]);
-            qx[i] = uu * hx;
-        }
+        for (int i = 0; i < nx; i++)
+            FLUX1D(i);
+        FLUX1D(nx);
     }
+#undef FLUX2D
+#undef FLUX1D
 }
 
 /* eta^{n+1} of a row from its old eta `e` into E (E may be e: in place; the
