@@ -206,10 +206,6 @@ int hr_cmd_evolve(int argc, char **argv)
         return HR_EXIT_USAGE;
     }
     const hr_section *ev = e->sec[HR_SEC_EVOLVE];
-    if (!ev) {
-        hr_experiment_add_section(e, HR_SEC_EVOLVE, "map-elites");
-        ev = e->sec[HR_SEC_EVOLVE];
-    }
     int nga = 0;
     for (int i = 0; i < e->ngenes; i++)
         nga += e->genes[i].section >= 0;

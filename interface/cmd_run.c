@@ -317,7 +317,7 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
     hr_worker *w = NULL;
     hr_result r;
     memset(&r, 0, sizeof r);
-    int want_snapshots = !e->sec[HR_SEC_OUTPUT] || hr_section_int(e->sec[HR_SEC_OUTPUT], "snapshots");
+    int want_snapshots = hr_section_int(e->sec[HR_SEC_OUTPUT], "snapshots");
     st = hr_worker_create(&w, e);
     if (!st)
         st = simulate ? hr_worker_simulate(w, want_snapshots, &r)
@@ -329,7 +329,7 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
         hr_outdir_path(&od, "config.xml", path, sizeof path);
         st = hr_config_write_file(e, path);
     }
-    int want_traces = !e->sec[HR_SEC_OUTPUT] || hr_section_int(e->sec[HR_SEC_OUTPUT], "traces");
+    int want_traces = hr_section_int(e->sec[HR_SEC_OUTPUT], "traces");
     if (!st && (simulate || want_traces))
         st = hr_write_traces(&od, &r);
     for (int k = 0; !st && simulate && r.snapshots && k < r.ntraces; k++)

@@ -394,6 +394,8 @@ static int load_doc(xmlDocPtr doc, const char *name, const xml_err *err, hr_expe
     int st = read_doc(e, doc, name);
     if (!st)
         st = validate_schema(doc, name);
+    if (!st)
+        st = hr_experiment_complete(e);
     xmlFreeDoc(doc);
     if (!st) {
         st = hr_experiment_apply_genes(e);

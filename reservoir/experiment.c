@@ -338,6 +338,23 @@ int hr_experiment_set(hr_experiment *e, const char *name, const char *value)
     return hr_section_set_text(e->sec[id], setting, value, where, 0);
 }
 
+int hr_experiment_complete(hr_experiment *e)
+{
+    static const struct {
+        int id;
+        const char *kind;
+    } defaults[] = {{HR_SEC_FITNESS, "logdet"}, {HR_SEC_EVOLVE, "map-elites"},
+                    {HR_SEC_OUTPUT, "default"}};
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        if (e->sec[defaults[i].id])
+            continue;
+        int st = hr_experiment_add_section(e, defaults[i].id, defaults[i].kind);
+        if (st)
+            return st;
+    }
+    return HR_OK;
+}
+
 int hr_experiment_check(const hr_experiment *e)
 {
     static const int required[] = {HR_SEC_SUBSTRATE, HR_SEC_ENCODER, HR_SEC_TASK};

@@ -80,6 +80,11 @@ int hr_experiment_set_genome(hr_experiment *e, const double *genome, int n);
  * Idempotent: targets are recomputed from lo, hi and the gene value. */
 int hr_experiment_apply_genes(hr_experiment *e);
 
+/* Adds the optional sections the experiment lacks, with their defaults
+ * (fitness logdet, evolve map-elites, output), so no user of an experiment
+ * needs a fallback for a missing one. */
+int hr_experiment_complete(hr_experiment *e);
+
 /* Checks the experiment is complete and consistent (required sections,
  * encoder fits task, readout times inside the traces...). */
 int hr_experiment_check(const hr_experiment *e);

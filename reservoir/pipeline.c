@@ -221,7 +221,11 @@ int hr_worker_create(hr_worker **out, const hr_experiment *e)
         hr_worker_destroy(w);
         return HR_ERROR(HR_ENOMEM, "out of memory for a worker");
     }
-    int st = hr_experiment_check(w->exp);
+    int st = hr_experiment_complete(w->base);
+    if (!st)
+        st = hr_experiment_complete(w->exp);
+    if (!st)
+        st = hr_experiment_check(w->exp);
     if (!st)
         st = sync_worker(w);
     if (st) {
@@ -307,10 +311,35 @@ static int keep_copy(hr_result *res, const hr_traces *tr)
 
 /* Time the traces must reach so every readout time can be sampled (two
  * extra samples for the interpolating rules). */
-static double needed_end(double tmax, double dt, int nt_total)
+static double needed_end(double tmax, double dt)
 {
-    (void)nt_total;
     return (floor(tmax / dt + 1e-9) + 2) * dt;
+}
+
+/* Columns of the readout matrix: probes x readout times. */
+static int feature_columns(const hr_worker *w, int *ncols)
+{
+    int ntimes, np;
+    double dt;
+    hr_section_list(w->exp->sec[HR_SEC_READOUT], "t", &ntimes);
+    int st = hr_substrate_probes(w->sub, &np, &dt);
+    *ncols = np * ntimes;
+    return st;
+}
+
+/* The separability fitness `kind` of X (m x n): log|det X| or |det X| for
+ * square X, log det(X^T X + lambda I) for any. */
+static int separability_fitness(const char *kind, hr_result *res, size_t m, size_t n)
+{
+    if (strcmp(kind, "logdet_gram") == 0) {
+        res->fitness = res->logdet_gram;
+        return HR_OK;
+    }
+    if (m != n)
+        return HR_ERROR(HR_EINVAL, "fitness '%s' needs a square readout matrix, X is %zu x %zu "
+                        "(allowed: logdet_gram or score for non-square X)", kind, m, n);
+    res->fitness = strcmp(kind, "det_abs") == 0 ? res->det_abs : res->logdet;
+    return HR_OK;
 }
 
 /* Fills the feature rows of all task rows: X_all (n_rows x ncols). */
@@ -324,7 +353,7 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
     double dt;
     const double *times = hr_section_list(ro, "t", &ntimes);
     int rule = hr_readout_rule_parse(hr_section_str(ro, "rule"));
-    int st = w->sub->type->probes(w->sub->state, &np, &dt);
+    int st = hr_substrate_probes(w->sub, &np, &dt);
     if (st)
         return st;
     /* Record up to the latest time any genome can read, so genes that move
@@ -357,7 +386,7 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
         if (tmax >= step)
             return HR_ERROR(HR_ERANGE, "readout time %g is not inside one input step (allowed: "
                             "0 <= t < encoder.step = %g for stream encoding)", tmax, step);
-        stim.t_end = needed_end((double)(t->n_rows - 1) * step + tmax, dt, 0);
+        stim.t_end = needed_end((double)(t->n_rows - 1) * step + tmax, dt);
         st = cached_run(w, &stim, &tr);
         if (!st && keep && w->snapshots)
             st = keep_snapshot(w, res);
@@ -375,7 +404,7 @@ static int read_rows(hr_worker *w, double *xall, int ncols, hr_result *res, int 
         st = hr_encoder_encode(enc, t->input + r * t->n_in, (int)t->n_in, w->work, &stim);
         if (st)
             return hr_error_prefix(st, "sample %zu", r);
-        stim.t_end = needed_end(tmax_any, dt, 0);
+        stim.t_end = needed_end(tmax_any, dt);
         st = cached_run(w, &stim, &tr);
         if (st)
             return hr_error_prefix(st, "sample %zu", r);
@@ -456,19 +485,15 @@ static int evaluate(hr_worker *w, int flags, hr_result *res)
 {
     const hr_experiment *e = w->exp;
     const hr_task *t = w->task;
-    const hr_section *ro = e->sec[HR_SEC_READOUT];
-    int ntimes, np;
-    double dt;
-    hr_section_list(ro, "t", &ntimes);
-    int st = w->sub->type->probes(w->sub->state, &np, &dt);
+    const hr_section *ro = e->sec[HR_SEC_READOUT], *fit = e->sec[HR_SEC_FITNESS];
+    int ncols;
+    int st = feature_columns(w, &ncols);
     if (st)
         return st;
-    int ncols = np * ntimes;
     double *xall = calloc(t->n_rows * (size_t)ncols, sizeof *xall);
     if (!xall)
         return HR_ERROR(HR_ENOMEM, "out of memory for the readout matrix");
-    const hr_section *fit = e->sec[HR_SEC_FITNESS];
-    const char *fk = fit ? fit->kind : "logdet";
+    const char *fk = fit->kind;
     /* Separability fitness of per-sample tasks needs the training rows only. */
     int lean = (flags & HR_EVAL_FITNESS_ONLY) && strcmp(fk, "score") != 0;
     size_t nrows_run = lean ? t->washout + t->n_train : t->n_rows;
@@ -509,7 +534,7 @@ static int evaluate(hr_worker *w, int flags, hr_result *res)
 
     /* Separability of X. */
     size_t m = (size_t)res->nrows, n = (size_t)ncols;
-    double lambda = fit ? hr_section_num(fit, "lambda") : 1e-8;
+    double lambda = hr_section_num(fit, "lambda");
     res->det_abs = res->logdet = NAN;
     if (m == n && (st = hr_metric_det(res->x, n, &res->det_abs, &res->logdet, NULL)))
         return st;
@@ -524,26 +549,11 @@ static int evaluate(hr_worker *w, int flags, hr_result *res)
         res->nheld = 0;
         snprintf(res->score_name, sizeof res->score_name, "none");
         res->score = res->score_train = NAN;
-        if (strcmp(fk, "logdet_gram") == 0)
-            res->fitness = res->logdet_gram;
-        else if (m != n)
-            return HR_ERROR(HR_EINVAL, "fitness '%s' needs a square readout matrix, X is %zu x %zu "
-                            "(allowed: logdet_gram or score for non-square X)", fk, m, n);
-        else
-            res->fitness = strcmp(fk, "det_abs") == 0 ? res->det_abs : res->logdet;
-        return HR_OK;
+        return separability_fitness(fk, res, m, n);
     }
 
     /* Trained readout and task score. */
-    int bias = hr_section_int(ro, "bias");
-    if (fit)
-        st = train_readout(fit, bias, res);
-    else {
-        hr_section *def = hr_section_create("fitness", "logdet", hr_experiment_spec(HR_SEC_FITNESS,
-                                            "logdet", NULL, 0));
-        st = def ? train_readout(def, bias, res) : HR_ERROR(HR_ENOMEM, "out of memory");
-        hr_section_destroy(def);
-    }
+    st = train_readout(fit, hr_section_int(ro, "bias"), res);
     if (st)
         return st;
     hr_task_score sc;
@@ -557,16 +567,9 @@ static int evaluate(hr_worker *w, int flags, hr_result *res)
     if (st)
         return st;
 
-    if (strcmp(fk, "det_abs") == 0 || strcmp(fk, "logdet") == 0) {
-        if (m != n)
-            return HR_ERROR(HR_EINVAL, "fitness '%s' needs a square readout matrix, X is %zu x %zu "
-                            "(allowed: logdet_gram or score for non-square X)", fk, m, n);
-        res->fitness = strcmp(fk, "det_abs") == 0 ? res->det_abs : res->logdet;
-    } else if (strcmp(fk, "logdet_gram") == 0) {
-        res->fitness = res->logdet_gram;
-    } else {
-        res->fitness = sc.higher_is_better ? res->score : -res->score;
-    }
+    if (strcmp(fk, "score") != 0)
+        return separability_fitness(fk, res, m, n);
+    res->fitness = sc.higher_is_better ? res->score : -res->score;
     return HR_OK;
 }
 
@@ -607,13 +610,9 @@ int hr_worker_simulate(hr_worker *w, int snapshots, hr_result *res)
     w->snapshots = snapshots;
     if (st)
         return st;
-    const hr_section *ro = w->exp->sec[HR_SEC_READOUT];
-    int ntimes, np;
-    double dt;
-    hr_section_list(ro, "t", &ntimes);
-    if ((st = w->sub->type->probes(w->sub->state, &np, &dt)))
+    int ncols;
+    if ((st = feature_columns(w, &ncols)))
         return st;
-    int ncols = np * ntimes;
     double *xall = calloc(w->task->n_rows * (size_t)ncols, sizeof *xall);
     if (!xall)
         return HR_ERROR(HR_ENOMEM, "out of memory");

@@ -68,12 +68,17 @@ int hr_substrate_open(hr_substrate **out, const hr_section *settings)
     return HR_OK;
 }
 
+int hr_substrate_probes(const hr_substrate *s, int *nprobes, double *dt)
+{
+    return s->type->probes(s->state, nprobes, dt);
+}
+
 int hr_substrate_run(hr_substrate *s, const hr_stimulus *stim, hr_traces *traces)
 {
     memset(traces, 0, sizeof *traces);
     int np;
     double dt;
-    int st = s->type->probes(s->state, &np, &dt);
+    int st = hr_substrate_probes(s, &np, &dt);
     if (st)
         return st;
     if (!(stim->t_end > 0) || !isfinite(stim->t_end))

@@ -86,6 +86,9 @@ const hr_substrate_type *hr_substrate_lookup(const char *name, char *names, size
  * NULL and the status says why. Call serially. */
 int hr_substrate_open(hr_substrate **out, const hr_section *settings);
 
+/* Number of probes and output spacing of an open instance. */
+int hr_substrate_probes(const hr_substrate *s, int *nprobes, double *dt);
+
 /* Allocates traces for `t_end` at the instance's spacing and runs. The
  * traces' data is malloc'd here and owned by the caller (free(traces->data)). */
 int hr_substrate_run(hr_substrate *s, const hr_stimulus *stim, hr_traces *traces);
