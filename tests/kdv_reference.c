@@ -224,6 +224,31 @@ static int read_cases(const char *dir)
     return 1;
 }
 
+/* Splits a "case,pattern,a,b" row into fl[0..3] and finds its pattern;
+ * NULL (with the message printed) if the row is malformed. */
+static pattern *row_pattern(char *buf, const char *path, int line, char **fl, kcase **cp,
+                            int *pp)
+{
+    int nf = split(buf, ',', fl, MAX_FIELDS);
+    const char *why = NULL;
+    kcase *c = NULL;
+    int p = 0;
+    if (nf != 4)
+        why = "expected 4 comma-separated fields";
+    else if (!(c = find_case(fl[0])))
+        why = "the case is not in cases.csv";
+    else if (!parse_int(fl[1], &p) || p >= c->npatterns)
+        why = "the pattern is not an integer in [0, patterns of the case)";
+    if (why) {
+        fprintf(stderr, "kdv_reference: %s:%d: %s (the row has %d fields: case '%s', pattern "
+                "'%s')\n", path, line, why, nf, nf > 0 ? fl[0] : "", nf > 1 ? fl[1] : "");
+        return NULL;
+    }
+    *cp = c;
+    *pp = p;
+    return &c->pat[p];
+}
+
 static int read_packets(const char *dir, double nu)
 {
     char path[4096], buf[8192];
@@ -238,17 +263,13 @@ static int read_packets(const char *dir, double nu)
         if (buf[0] == '\0')
             continue;
         char *fl[MAX_FIELDS];
-        int nf = split(buf, ',', fl, MAX_FIELDS);
-        if (nf != 4)
-            FAIL(path, line, "expected 4 comma-separated fields, got %d", nf);
-        kcase *c = find_case(fl[0]);
-        if (!c)
-            FAIL(path, line, "case '%s' is not in cases.csv", fl[0]);
+        kcase *c;
         int p;
-        if (!parse_int(fl[1], &p) || p >= c->npatterns)
-            FAIL(path, line, "pattern '%s' is not an integer in [0, %d]", fl[1],
-                 c->npatterns - 1);
-        pattern *pt = &c->pat[p];
+        pattern *pt = row_pattern(buf, path, line, fl, &c, &p);
+        if (!pt) {
+            fclose(f);
+            return 0;
+        }
         if (pt->present)
             FAIL(path, line, "case %s pattern %d is repeated", c->name, p);
         pt->present = 1;
@@ -291,17 +312,13 @@ static int read_probe(const char *dir)
         if (buf[0] == '\0')
             continue;
         char *fl[MAX_FIELDS];
-        int nf = split(buf, ',', fl, MAX_FIELDS);
-        if (nf != 4)
-            FAIL(path, line, "expected 4 comma-separated fields, got %d", nf);
-        kcase *c = find_case(fl[0]);
-        if (!c)
-            FAIL(path, line, "case '%s' is not in cases.csv", fl[0]);
+        kcase *c;
         int p;
-        if (!parse_int(fl[1], &p) || p >= c->npatterns)
-            FAIL(path, line, "pattern '%s' is not an integer in [0, %d]", fl[1],
-                 c->npatterns - 1);
-        pattern *pt = &c->pat[p];
+        pattern *pt = row_pattern(buf, path, line, fl, &c, &p);
+        if (!pt) {
+            fclose(f);
+            return 0;
+        }
         double t, u;
         if (!parse_double(fl[2], &t) || !parse_double(fl[3], &u))
             FAIL(path, line, "t '%s' and u '%s' must be finite numbers", fl[2], fl[3]);
