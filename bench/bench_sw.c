@@ -17,7 +17,9 @@
  * cache): 7 words = 56 bytes in float64, 28 in float32. The roofline is
  * triad bandwidth / bytes per update; "roof" is the fraction of it reached.
  * 256^2 (3.7 MB of float64 state) fits in the 32 MB L3, so it can pass 100%:
- * there the kernel is compute-bound, not bandwidth-bound.
+ * there the kernel is compute-bound, not bandwidth-bound. The in-cache rate
+ * is the kernel's compute ceiling; the last lines compare 2048^2 with it, to
+ * show which roof binds.
  *
  * The machine is shared: every figure is the best of several repetitions,
  * and the ratios use the triad measured at the start of the same run; the
@@ -180,6 +182,7 @@ int main(void)
            "MCUPS/thread", "roof", "GB/s");
 
     static const int sizes[3] = {256, 512, 2048};
+    double rate[3][2][3] = {{{0}}}; /* MCUPS by size, precision, threads */
     int status = 0, nbig = 0;
     struct {
         int prec, th;
@@ -198,6 +201,7 @@ int main(void)
                     status = 1;
                     continue;
                 }
+                rate[si][prec][th] = mcups;
                 double bytes = prec == HR_SW_F32 ? 28.0 : 56.0;
                 double gbs = mcups * 1e6 * bytes / 1e9;
                 char grid[16];
@@ -232,6 +236,19 @@ int main(void)
                                            big[k].th == 1 ? end1 : end2));
         printf("\n");
     }
+    /* Which roof binds: the same kernel on a grid that stays in cache
+     * (256^2 or 512^2, whichever is faster) measures its compute ceiling;
+     * at 2048^2 it runs at that ceiling or at the bandwidth roof. */
+    printf("\n2048^2 against the same kernel in cache (best of 256^2, 512^2; compute "
+           "ceiling):\n");
+    for (int prec = 0; prec < 2; prec++)
+        for (int th = 1; th <= 2; th++) {
+            double inc = fmax(rate[0][prec][th], rate[1][prec][th]);
+            if (inc > 0 && rate[2][prec][th] > 0)
+                printf("  %s, %d thread%s: %.0f of %.0f MCUPS = %.0f%% of the compute ceiling\n",
+                       prec ? "f32" : "f64", th, th > 1 ? "s" : "", rate[2][prec][th], inc,
+                       100 * rate[2][prec][th] / inc);
+        }
     print_load("load average at end");
     return status;
 }
