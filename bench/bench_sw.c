@@ -188,11 +188,17 @@ int main(void)
         int prec, th;
         double gbs;
     } big[4];
+    double mid[3] = {0, 0, 0};
     for (int si = 0; si < 3; si++)
         for (int prec = 0; prec < 2; prec++)
             for (int th = 1; th <= 2; th++) {
                 double mcups = 0;
                 int n = sizes[si];
+                /* The bandwidth again just before the 2048^2 rows. */
+                if (n == 2048 && prec == 0 && th == 1) {
+                    mid[1] = triad(1, a, b, c);
+                    mid[2] = triad(2, a, b, c);
+                }
                 int reps = n >= 2048 ? 4 : 6;
                 double target = n >= 2048 ? 0.6 : 0.25;
                 int st = bench_solver(n, prec, th, target, reps, &mcups);
@@ -224,18 +230,22 @@ int main(void)
     free(a);
     free(b);
     free(c);
-    printf("\ntriad again at the end: 1 thread %.1f GB/s, 2 threads %.1f GB/s\n", end1, end2);
+    printf("\ntriad before the 2048^2 rows: 1 thread %.1f GB/s, 2 threads %.1f GB/s\n", mid[1],
+           mid[2]);
+    printf("triad again at the end: 1 thread %.1f GB/s, 2 threads %.1f GB/s\n", end1, end2);
     printf("roof = (MCUPS x bytes per update) / triad bandwidth at the same thread count "
            "(the start's figure).\n");
-    if (end1 > bw[1] * 1.05 || end2 > bw[2] * 1.05) {
-        printf("against the better triad (1 thread %.1f, 2 threads %.1f GB/s) the 2048^2 "
-               "rows reach:", fmax(bw[1], end1), fmax(bw[2], end2));
-        for (int k = 0; k < nbig; k++)
-            printf(" %s/%dt %.0f%%", big[k].prec ? "f32" : "f64", big[k].th,
-                   100 * big[k].gbs / fmax(big[k].th == 1 ? bw[1] : bw[2],
-                                           big[k].th == 1 ? end1 : end2));
-        printf("\n");
-    }
+    /* Other tenants' traffic lowers the triad from minute to minute (the
+     * 2-thread figure has been seen to fall from 73 to 48 GB/s within one
+     * run); the best of the three is the least contended, so the fairest
+     * roof, and the strictest. */
+    const double best1 = fmax(fmax(bw[1], mid[1]), end1), best2 = fmax(fmax(bw[2], mid[2]), end2);
+    printf("against the best triad of the run (1 thread %.1f, 2 threads %.1f GB/s) the 2048^2 "
+           "rows reach:", best1, best2);
+    for (int k = 0; k < nbig; k++)
+        printf(" %s/%dt %.0f%%", big[k].prec ? "f32" : "f64", big[k].th,
+               100 * big[k].gbs / (big[k].th == 1 ? best1 : best2));
+    printf("\n");
     /* Which roof binds: the same kernel on a grid that stays in cache
      * (256^2 or 512^2, whichever is faster) measures its compute ceiling;
      * at 2048^2 it runs at that ceiling or at the bandwidth roof. */
