@@ -159,6 +159,19 @@ static void copy_row(const hr_sw *s, real *dst, const real *src, int negate)
     }
 }
 
+/* Periodic ghost rows (any field: row j and face row j repeat every ny). */
+static void periodic_rows(const hr_sw *s, void *a, int bottom, int top)
+{
+    const int ny = s->ny;
+    if (bottom) {
+        copy_row(s, ROW(s, a, -1), ROW(s, a, ny - 1), 0);
+        copy_row(s, ROW(s, a, -2), ROW(s, a, ny - 2), 0);
+    }
+    if (top)
+        for (int k = 0; k <= HR_SW__GY; k++)
+            copy_row(s, ROW(s, a, ny + k), ROW(s, a, k), 0);
+}
+
 /* Ghost rows of a field centred in y (eta, u, H). */
 static void yg_c(const hr_sw *s, void *a, int bottom, int top)
 {
@@ -174,15 +187,7 @@ static void yg_c(const hr_sw *s, void *a, int bottom, int top)
         return;
     }
     if (s->pery) {
-        if (bottom) {
-            copy_row(s, ROW(s, a, -1), ROW(s, a, ny - 1), 0);
-            copy_row(s, ROW(s, a, -2), ROW(s, a, ny - 2), 0);
-        }
-        if (top) {
-            copy_row(s, ROW(s, a, ny), ROW(s, a, 0), 0);
-            copy_row(s, ROW(s, a, ny + 1), ROW(s, a, 1), 0);
-            copy_row(s, ROW(s, a, ny + 2), ROW(s, a, 2), 0);
-        }
+        periodic_rows(s, a, bottom, top);
     } else {
         if (bottom) {
             copy_row(s, ROW(s, a, -1), ROW(s, a, 0), 0);
@@ -203,15 +208,7 @@ static void yg_v(const hr_sw *s, void *a, int bottom, int top)
     if (!s->is2d)
         return;
     if (s->pery) {
-        if (bottom) {
-            copy_row(s, ROW(s, a, -1), ROW(s, a, ny - 1), 0);
-            copy_row(s, ROW(s, a, -2), ROW(s, a, ny - 2), 0);
-        }
-        if (top) {
-            copy_row(s, ROW(s, a, ny), ROW(s, a, 0), 0);
-            copy_row(s, ROW(s, a, ny + 1), ROW(s, a, 1), 0);
-            copy_row(s, ROW(s, a, ny + 2), ROW(s, a, 2), 0);
-        }
+        periodic_rows(s, a, bottom, top);
     } else {
         if (bottom) {
             memset(ROW(s, a, 0) - HR_SW__OX, 0, (size_t)s->stride * sizeof(real));
