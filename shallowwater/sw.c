@@ -393,6 +393,7 @@ int hr_sw_create(hr_sw **out, const hr_sw_params *p)
     /* Software prefetch pays off once the state no longer fits in the last
      * level cache (measured: +10..25% beyond it, -15..25% within it). */
     s->prefetch = 4 * abytes > llc_bytes();
+    s->fused = 1;
     s->scratch_stride = (HR_SW__SCRATCH_ROWS * s->stride * (ptrdiff_t)s->k->size + 4095) /
                             4096 * 4096 / (ptrdiff_t)s->k->size + 64 / (ptrdiff_t)s->k->size;
     s->scratch = alloc_aligned((size_t)s->p.threads * (size_t)s->scratch_stride * s->k->size);

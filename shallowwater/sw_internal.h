@@ -76,6 +76,10 @@ typedef struct hr_sw__makers {
 typedef struct hr_sw__kernel {
     const char *name;  /* "f64" or "f32" */
     size_t size;       /* bytes per element */
+    /* Cells per vector of the fused row kernel (sw_kernel.h), 0 if this build
+     * has none (it needs AVX-512); a 2D grid uses it if nx >= 4 fused_width
+     * and hr_sw.fused is set. */
+    int fused_width;
     /* Zeroes rows j0 .. j1-1 of every grid array and of the thread's scratch
      * (first touch by the thread that will work on them); the block that
      * holds row 0 (ny - 1) also zeroes the ghost rows below (above). */
@@ -120,6 +124,8 @@ struct hr_sw {
     double dt_visc;            /* viscous limit (s; INFINITY without viscosity) */
     double kw;                 /* sqrt(1/dx^2 + 1/dy^2), 1/dx in 1D (1/m) */
     int prefetch;              /* 1: the grid outgrows the caches, prefetch rows */
+    int fused;                 /* 1: use the fused vector row kernel where built
+                                * (AVX-512; sw_kernel.h), 0: the portable loops */
     int min_cells;             /* fewest cells per thread in a run (see sw.c) */
 
     ptrdiff_t stride;          /* elements per row */

@@ -512,6 +512,108 @@ static void test_threads_bitwise(void **state)
     free(buf);
 }
 
+/* ---- The fused row kernel against the portable loops ---- */
+
+/* One run of a configuration with the fused kernel on or off (white box:
+ * hr_sw.fused); traces into tr (3 probes x 13 outputs), state into st. */
+struct fcfg {
+    enum hr_sw_precision prec;
+    int nx, bc, visc, makers, threads, prefetch;
+};
+
+static void run_fused(const struct fcfg *c, int fused, double *tr, double *st)
+{
+    hr_sw_params p = hr_sw_params_default();
+    p.nx = c->nx;
+    p.ny = 13;
+    p.lx = 1.0;
+    p.ly = 0.5;
+    p.depth_kind = HR_SW_DEPTH_FORMULA;
+    p.depth_formula = "0.05 + 0.01*sin(6*x)*cos(4*y)";
+    p.drag = 0.03;
+    p.viscosity = c->visc ? 2e-5 : 0;
+    if (c->bc == 0) { /* periodic in x, a sponge to the north */
+        p.boundary[HR_SW_WEST] = p.boundary[HR_SW_EAST] = HR_SW_PERIODIC;
+        p.boundary[HR_SW_NORTH] = HR_SW_SPONGE;
+    } else if (c->bc == 1) { /* periodic in y, a sponge to the east */
+        p.boundary[HR_SW_SOUTH] = p.boundary[HR_SW_NORTH] = HR_SW_PERIODIC;
+        p.boundary[HR_SW_EAST] = HR_SW_SPONGE;
+    } /* else walls all round */
+    p.sponge_width = 0.15;
+    p.precision = c->prec;
+    p.threads = c->threads;
+    hr_sw *s;
+    assert_status(hr_sw_create(&s, &p), HR_OK);
+    s->min_cells = 1;
+    s->prefetch = c->prefetch;
+    s->fused = fused;
+    /* Makers 0: a point, a line and a stream-driven point (every row has a
+     * source); 1: one point maker near the west wall (most rows have none). */
+    hr_sw_maker mk[3] = {{0.3, 0.1, 0.05, 0}, {0.7, 0, 0.04, 1}, {0.02, 0.3, 0.06, 0}};
+    double stream[4] = {1, -0.5, 0.25, 1};
+    hr_sw_signal sg[3];
+    memset(sg, 0, sizeof sg);
+    sg[0].amplitude = 0.05;
+    sg[0].frequency = 1.3;
+    sg[1].amplitude = 0.02;
+    sg[1].frequency = 2.1;
+    sg[1].phase = 1;
+    sg[2].amplitude = 0.04;
+    sg[2].nsamples = 4;
+    sg[2].samples = stream;
+    sg[2].sample_dt = 0.2;
+    const hr_sw_maker *m = c->makers ? mk + 2 : mk;
+    const hr_sw_signal *g = c->makers ? sg + 2 : sg;
+    double probe[6] = {0.1, 0.1, 0.55, 0.4, 0.99, 0.25};
+    assert_status(hr_sw_run(s, c->makers ? 1 : 3, m, g, 3, probe, 0.6, 0.05, tr), HR_OK);
+    const size_t n = (size_t)p.nx * p.ny;
+    hr_sw_get_state(s, st, st + n, st + 2 * n);
+    hr_sw_destroy(s);
+}
+
+/* The fused kernel (built where the compiler targets AVX-512) must give the
+ * portable loops' results to the last bit: it does the same arithmetic in
+ * the same order. Over both precisions, row lengths from below its minimum
+ * (4 vectors) through every tail length class, walls, periodic sides and
+ * sponges, viscosity, rows with and without sources, threads and prefetch. */
+static void test_fused_bitwise(void **state)
+{
+#ifdef __AVX512F__
+    /* This build has the fused kernel: the test below exercises it. */
+    assert_int_equal(hr_sw__kernel_f64.fused_width, 8);
+    assert_int_equal(hr_sw__kernel_f32.fused_width, 16);
+#else
+    print_message("no AVX-512: no fused kernel in this build, both runs are the portable loops\n");
+#endif
+    enum { NT = 3 * 13, NMAX = 203 * 13 };
+    const int nxs[] = {31, 32, 37, 64, 71, 133, 203};
+    double *buf = malloc(2 * (NT + 3 * NMAX) * sizeof *buf);
+    double *tr1 = buf, *st1 = tr1 + NT, *tr2 = st1 + 3 * NMAX, *st2 = tr2 + NT;
+    int k = 0;
+    for (int prec = 0; prec < 2; prec++)
+        for (size_t q = 0; q < sizeof nxs / sizeof *nxs; q++)
+            for (int bc = 0; bc < 3; bc++)
+                for (int visc = 0; visc < 2; visc++)
+                    for (int makers = 0; makers < 2; makers++, k++) {
+                        struct fcfg c = {prec ? HR_SW_F32 : HR_SW_F64, nxs[q], bc, visc, makers,
+                                         1 + k % 2, (k / 2) % 2};
+                        run_fused(&c, 0, tr1, st1);
+                        run_fused(&c, 1, tr2, st2);
+                        const size_t ns = 3 * (size_t)c.nx * 13;
+                        double m = 0;
+                        for (size_t i = 0; i < ns / 3; i++)
+                            m = fmax(m, fabs(st1[i]));
+                        assert_true(m > 1e-4); /* the makers have stirred it */
+                        if (memcmp(tr1, tr2, NT * sizeof *tr1) ||
+                            memcmp(st1, st2, ns * sizeof *st1))
+                            fail_msg("fused != portable: %s nx=%d bc=%d visc=%d makers=%d "
+                                     "threads=%d prefetch=%d",
+                                     prec ? "f32" : "f64", c.nx, bc, visc, makers, c.threads,
+                                     c.prefetch);
+                    }
+    free(buf);
+}
+
 /* ---- The expression language ---- */
 
 static double eval(const char *text, double x, double y)
@@ -731,7 +833,8 @@ int main(void)
         cmocka_unit_test(test_dry_bathymetry),  cmocka_unit_test(test_dt_limit),
         cmocka_unit_test(test_run_errors),      cmocka_unit_test(test_signals),
         cmocka_unit_test(test_outputs_and_reuse), cmocka_unit_test(test_runaway),
-        cmocka_unit_test(test_threads_bitwise), cmocka_unit_test(test_expr_values),
+        cmocka_unit_test(test_threads_bitwise), cmocka_unit_test(test_fused_bitwise),
+        cmocka_unit_test(test_expr_values),
         cmocka_unit_test(test_expr_errors),     cmocka_unit_test(test_expr_fuzz),
         cmocka_unit_test(test_csv),
     };
