@@ -717,8 +717,8 @@ AI void momentum_row(const hr_sw *s, int j, const rows3 *r, const real *restrict
  * of FLUX2D, CONT2D, MOM_U2D and MOM_V2D, term by term in the same order, so
  * the results are bitwise those of the portable loops (test_sw_api checks
  * this on every build that has the fused kernel). The edge columns run
- * through those bodies: the column -1 flux, the last one or two vectors (the
- * flux cannot run ahead past column nx), and u of the first vector, which
+ * through those bodies: the column -1 flux, the columns past the last whole
+ * vector (nx mod VW of them), and u of the first vector, which
  * needs eta^{n+1} of the ghost column -1 (on a periodic side, eta^{n+1} of
  * column nx - 1: known only at the end of the row). The write-back of row
  * j - 1's new u and v also happens in the loop, vector by vector, just after
@@ -865,14 +865,15 @@ AI void fused_row(const hr_sw *s, int j, const rows3 *r, const real *e,
         vreal hc = VADD(C.H, EC);                                                        \
         /* u (MOM_U2D); the first vector waits for E[-1]. */                             \
         if (WITH_U) {                                                                    \
-            vreal su = VADD(VADD(VSHL1(C.H, HP), VSHL1(EC, EP)), hc);                    \
+            vreal Ew = VSHL1(EC, EP);                                                    \
+            vreal su = VADD(VADD(VSHL1(C.H, HP), Ew), hc);                               \
             vreal uc = C.u, up = VSHR1(N.u, C.u), um = VSHL1(C.u, uP);                   \
             vreal unv = VLD(un + b), usv = VLD(us + b);                                  \
             vreal adu = VADD(VMUL(kcx, VSUB(VMUL(VMIN(qcC, vzero), VSUB(up, uc)),        \
                                      VMUL(VMAX(VSHL1(qcC, qcP), vzero), VSUB(um, uc)))), \
                          VMUL(kcy, VSUB(VMUL(VMIN(qycnC, vzero), VSUB(unv, uc)),         \
                                      VMUL(VMAX(VLD(qycs + b), vzero), VSUB(usv, uc))))); \
-            vreal du = VADD(VMUL(kgx, VSUB(EC, VSHL1(EC, EP))), VDIV(adu, su));          \
+            vreal du = VADD(VMUL(kgx, VSUB(EC, Ew)), VDIV(adu, su));                     \
             if (visc)                                                                    \
                 du = VSUB(du, VADD(VMUL(knux, VADD(VSUB(up, VMUL(ktwo, uc)), um)),       \
                                  VMUL(knuy, VADD(VSUB(unv, VMUL(ktwo, uc)), usv))));     \
@@ -910,16 +911,22 @@ AI void fused_row(const hr_sw *s, int j, const rows3 *r, const real *e,
         vP = vC, vC = vN;                                                                \
         C = N;                                                                           \
     } while (0)
-    /* The first vector (no u: it waits for E[-1]), then the rest. */
+    /* The first vector (no u: it waits for E[-1]), then the rest. For the
+     * last whole vector the fluxes one vector ahead read past column nx + 1
+     * into the row's padding (only their first lane, column nx, is used); the
+     * stride (sw.c: a multiple of 16 elements with room for two ghost
+     * columns) always has room for that, and lim guards it. */
+    const int lim = (int)(s->stride - HR_SW__OX);
     FUSED_ITER(0);
-    for (b = VW; b + 2 * VW <= nx + 1; b += VW)
+    for (b = VW; b + VW <= nx && b + 2 * VW <= lim; b += VW)
         FUSED_ITER(1);
 #undef FUSED_ITER
 
-    /* The rest through the loop bodies: the fluxes of columns b + VW .. nx
-     * (those of b .. b + VW - 1 are stored, except xc, which only lived in a
-     * register), continuity of b .. nx - 1 (and qc of column b - 1), the
-     * ghost columns of E, then u of 0 .. VW - 1 and u, v of b .. nx - 1. */
+    /* The rest through the loop bodies (b is at most VW - 1 short of nx): the
+     * fluxes of columns b + VW .. nx (those of b .. b + VW - 1 are stored,
+     * except xc, which only lived in a register), continuity of b .. nx - 1
+     * (and qc of column b - 1), the ghost columns of E, then u of
+     * 0 .. VW - 1 and u, v of b .. nx - 1. */
     rowacc acc = rowacc0;
     {
         const real half = (real)0.5;
@@ -927,8 +934,9 @@ AI void fused_row(const hr_sw *s, int j, const rows3 *r, const real *e,
 #pragma omp simd
         for (int i = b + VW; i <= nx; i++)
             FLUX2D(i);
+        const int xe = b + VW < nx + 1 ? b + VW : nx + 1;
 #pragma omp simd
-        for (int i = b; i < b + VW; i++)
+        for (int i = b; i < xe; i++)
             xc[i] = qxm[i] + qx[i];
         {
             const real cx = (real)s->c.cx, cy = (real)s->c.cy;
@@ -943,11 +951,11 @@ AI void fused_row(const hr_sw *s, int j, const rows3 *r, const real *e,
             }
         }
         qc[b - 1] = qx[b - 1] + qx[b];
+        xg_c(s, E);
+        const real *const nopf[4] = {NULL, NULL, NULL, NULL};
 #pragma omp simd
         for (int i = -1; i < VW; i++)
             qc[i] = qx[i] + qx[i + 1];
-        xg_c(s, E);
-        const real *const nopf[4] = {NULL, NULL, NULL, NULL};
         momentum_2d(s, j, r, qc, qycs, qycn, pcm, pc, xc, U, V, nopf, 0, VW, nx, nx, &acc, visc,
                     0);
         momentum_2d(s, j, r, qc, qycs, qycn, pcm, pc, xc, U, V, nopf, b, nx, b, nx, &acc, visc,
