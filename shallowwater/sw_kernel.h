@@ -768,10 +768,11 @@ typedef __m512d vreal;
 #define VGT0SEL(x, a, b) V_(mask_blend)(VCMP((x), vzero, _CMP_GT_OQ), (b), (a))
 
 /* The fluxes of the vector at column c (FLUX2D): stores qx, qyn, pc and
- * returns in F what the later stages of this vector need. ep, Hp: old eta
- * and H of the vector before. */
+ * returns in F what the later stages of this vector and the next need from
+ * registers (the rest they load again from L1: carrying it would spill).
+ * ep, Hp: old eta and H of the vector before. */
 typedef struct fvec {
-    vreal u, e, H, vn, qys, qx, qyn, xc, pc;
+    vreal u, e, H, qx, qyn, xc;
 } fvec;
 
 AI fvec fused_flux(int c, const real *e, const real *restrict en, const real *restrict H,
@@ -785,17 +786,15 @@ AI fvec fused_flux(int c, const real *e, const real *restrict en, const real *re
     F.e = VLD(e + c);
     F.H = VLD(H + c);
     vreal en1 = VLD(en + c), Hn1 = VLD(Hn + c);
-    F.vn = VLD(vn + c);
-    F.qys = VLD(qys + c);
+    vreal vv = VLD(vn + c);
     vreal hx = VADD(VMUL(half, VADD(VSHL1(F.H, Hp), F.H)), VGT0SEL(F.u, VSHL1(F.e, ep), F.e));
     F.qx = VMUL(F.u, hx);
     VST(qx + c, F.qx);
     F.xc = VADD(VLD(qxm + c), F.qx);
-    vreal hy = VADD(VMUL(half, VADD(F.H, Hn1)), VGT0SEL(F.vn, F.e, en1));
-    F.qyn = VMUL(F.vn, hy);
+    vreal hy = VADD(VMUL(half, VADD(F.H, Hn1)), VGT0SEL(vv, F.e, en1));
+    F.qyn = VMUL(vv, hy);
     VST(qyn + c, F.qyn);
-    F.pc = VADD(F.qys, F.qyn);
-    VST(pc + c, F.pc);
+    VST(pc + c, VADD(VLD(qys + c), F.qyn));
     return F;
 }
 
@@ -855,7 +854,7 @@ AI void fused_row(const hr_sw *s, int j, const rows3 *r, const real *e,
         }                                                                                \
         /* Continuity (CONT2D). */                                                       \
         vreal qx1 = VSHR1(N.qx, C.qx);                                                   \
-        vreal EC = VSUB(VSUB(C.e, VMUL(kcx, VSUB(qx1, C.qx))), VMUL(kcy, VSUB(C.qyn, C.qys))); \
+        vreal EC = VSUB(VSUB(C.e, VMUL(kcx, VSUB(qx1, C.qx))), VMUL(kcy, VSUB(C.qyn, VLD(qys + b)))); \
         if (src)                                                                         \
             EC = VADD(EC, VLD(src + b));                                                 \
         VST(E + b, EC);                                                                  \
@@ -889,15 +888,15 @@ AI void fused_row(const hr_sw *s, int j, const rows3 *r, const real *e,
             vreal Emv = VLD(Em + b);                                                     \
             vreal sv = VADD(VADD(VLD(Hs + b), Emv), hc);                                 \
             vreal vc = vC, vp = VSHR1(vN, vC), vm = VSHL1(vC, vP);                       \
-            vreal vsv = VLD(vs + b);                                                     \
+            vreal vsv = VLD(vs + b), vnv = VLD(r->vn + b);                               \
             vreal adv = VADD(VMUL(kcx, VSUB(VMUL(VMIN(VSHR1(N.xc, C.xc), vzero), VSUB(vp, vc)), \
                                      VMUL(VMAX(C.xc, vzero), VSUB(vm, vc)))),            \
-                         VMUL(kcy, VSUB(VMUL(VMIN(C.pc, vzero), VSUB(C.vn, vc)),         \
+                         VMUL(kcy, VSUB(VMUL(VMIN(VLD(pc + b), vzero), VSUB(vnv, vc)),         \
                                      VMUL(VMAX(VLD(pcm + b), vzero), VSUB(vsv, vc)))));  \
             vreal dv = VADD(VMUL(kgy, VSUB(EC, Emv)), VDIV(adv, sv));                    \
             if (visc)                                                                    \
                 dv = VSUB(dv, VADD(VMUL(knux, VADD(VSUB(vp, VMUL(ktwo, vc)), vm)),       \
-                                 VMUL(knuy, VADD(VSUB(C.vn, VMUL(ktwo, vc)), vsv))));    \
+                                 VMUL(knuy, VADD(VSUB(vnv, VMUL(ktwo, vc)), vsv))));    \
             vreal vn1 = VMUL(VMUL(kfyv, VLD(fxv + b)), VSUB(vc, dv));                    \
             VST(V + b, vn1);                                                             \
             vmx = VMAX(V_(abs)(vn1), vmx);                                               \
