@@ -707,7 +707,7 @@ AI void momentum_row(const hr_sw *s, int j, const rows3 *r, const real *restrict
  * The loops above pass a row's fluxes and their sums from one loop to the
  * next through scratch rows: 9 stores and about 55 loads (a third of them
  * straddling cache lines) per vector of cells, which makes the step
- * compute-bound at about 75 core cycles per 8-cell vector. fused_row does
+ * compute-bound. fused_row does
  * the fluxes, continuity and momentum of row j in one pass over the columns,
  * one vector of VW cells at a time: the fluxes run one vector ahead (the
  * continuity of vector b needs qx of the first column of vector b + VW), and
@@ -723,10 +723,11 @@ AI void momentum_row(const hr_sw *s, int j, const rows3 *r, const real *restrict
  * column nx - 1: known only at the end of the row). The write-back of row
  * j - 1's new u and v also happens in the loop, vector by vector, just after
  * the old values there were read for the last time (instead of a row copy
- * afterwards). Measured on the 2026 development machine (Zen 5, f64): about
- * 60 core cycles per vector in the sweep on a grid in cache, against 88 for
- * the portable loops; at 2048^2 1.27 times their speed. Build with
- * -DSW_NO_FUSED to leave it out. */
+ * afterwards). Measured on the 2026 development machine (Zen 5 at 4.1 GHz,
+ * f64, the sweep alone): about 61 core cycles per 8-cell vector on a grid in
+ * cache and 66-70 at 2048^2, against 75 and 87-92 for the portable loops. The
+ * limit is then neither the arithmetic nor memory (see README, Results).
+ * Build with -DSW_NO_FUSED to leave it out. */
 #if defined(__AVX512F__) && !defined(SW_NO_FUSED)
 #define SW_FUSED 1
 /* The fused kernel needs at least this many vectors per row. */
