@@ -439,6 +439,25 @@ static void test_runaway(void **state)
 
 /* ---- Bitwise reproducibility across thread counts ---- */
 
+/* The signals of the runs below: a sine, a ramped sine with a phase and a
+ * sample stream. */
+static const double stream4[4] = {1, -0.5, 0.25, 1};
+
+static void three_signals(hr_sw_signal sg[3])
+{
+    memset(sg, 0, 3 * sizeof *sg);
+    sg[0].amplitude = 0.05;
+    sg[0].frequency = 1.3;
+    sg[1].amplitude = 0.02;
+    sg[1].frequency = 2.1;
+    sg[1].phase = 1;
+    sg[1].ramp = 0.1;
+    sg[2].amplitude = 0.04;
+    sg[2].nsamples = 4;
+    sg[2].samples = stream4;
+    sg[2].sample_dt = 0.2;
+}
+
 /* A nonlinear 2D run with every feature (bumpy bed, drag, viscosity, sponge,
  * periodic sides, point, line and stream makers) on 1, 2 and 3 threads: the
  * traces and the final state must agree to the last bit. */
@@ -471,19 +490,8 @@ static void run_threads(enum hr_sw_precision prec, int pery, int threads, int pr
     s->min_cells = 1;
     s->prefetch = prefetch;
     hr_sw_maker mk[3] = {{0.3, 0.05, 0.05, 0}, {0.7, 0, 0.04, 1}, {0.5, 0.5, 0.06, 0}};
-    double stream[4] = {1, -0.5, 0.25, 1};
     hr_sw_signal sg[3];
-    memset(sg, 0, sizeof sg);
-    sg[0].amplitude = 0.05;
-    sg[0].frequency = 1.3;
-    sg[1].amplitude = 0.02;
-    sg[1].frequency = 2.1;
-    sg[1].phase = 1;
-    sg[1].ramp = 0.1;
-    sg[2].amplitude = 0.04;
-    sg[2].nsamples = 4;
-    sg[2].samples = stream;
-    sg[2].sample_dt = 0.2;
+    three_signals(sg);
     double probe[6] = {0.1, 0.1, 0.55, 0.7, 0.99, 0.37};
     assert_status(hr_sw_run(s, 3, mk, sg, 3, probe, 1.2, 0.05, tr), HR_OK);
     hr_sw_get_state(s, st, st + 1240, st + 2480);
@@ -550,18 +558,8 @@ static void run_fused(const struct fcfg *c, int fused, double *tr, double *st)
     /* Makers 0: a point, a line and a stream-driven point (every row has a
      * source); 1: one point maker near the west wall (most rows have none). */
     hr_sw_maker mk[3] = {{0.3, 0.1, 0.05, 0}, {0.7, 0, 0.04, 1}, {0.02, 0.3, 0.06, 0}};
-    double stream[4] = {1, -0.5, 0.25, 1};
     hr_sw_signal sg[3];
-    memset(sg, 0, sizeof sg);
-    sg[0].amplitude = 0.05;
-    sg[0].frequency = 1.3;
-    sg[1].amplitude = 0.02;
-    sg[1].frequency = 2.1;
-    sg[1].phase = 1;
-    sg[2].amplitude = 0.04;
-    sg[2].nsamples = 4;
-    sg[2].samples = stream;
-    sg[2].sample_dt = 0.2;
+    three_signals(sg);
     const hr_sw_maker *m = c->makers ? mk + 2 : mk;
     const hr_sw_signal *g = c->makers ? sg + 2 : sg;
     double probe[6] = {0.1, 0.1, 0.55, 0.4, 0.99, 0.25};
