@@ -2,6 +2,7 @@
  * the thread count, so a result can always be tied to the build that made it. */
 #include "interface/cli.h"
 #include "interface/status.h"
+#include "shallowwater/sw.h"
 
 #include <fftw3.h>
 #include <gsl/gsl_version.h>
@@ -48,8 +49,9 @@ int hr_cmd_info(int argc, char **argv)
     if (hr_cli_wants_help(argc, argv)) {
         printf("usage: hydrores info\n\n"
                "Prints the version, the build flags, the versions of the libraries\n"
-               "hydrores was built against, and the number of OpenMP threads it\n"
-               "will use (set OMP_NUM_THREADS to change it).\n");
+               "hydrores was built against, the number of OpenMP threads it will\n"
+               "use (set OMP_NUM_THREADS to change it) and which tank kernel the\n"
+               "build has.\n");
         return HR_EXIT_OK;
     }
     if (argc > 1) {
@@ -63,5 +65,10 @@ int hr_cmd_info(int argc, char **argv)
     printf("libxml2     %s\n", LIBXML_DOTTED_VERSION);
     printf("openmp      %d (spec date), %d threads, %d processors\n", _OPENMP,
            omp_get_max_threads(), omp_get_num_procs());
+    if (hr_sw_fused_width(HR_SW_F64))
+        printf("tank        fused AVX-512 row kernel, %d cells per vector in f64, %d in f32\n",
+               hr_sw_fused_width(HR_SW_F64), hr_sw_fused_width(HR_SW_F32));
+    else
+        printf("tank        portable loops (no AVX-512 in this build)\n");
     return HR_EXIT_OK;
 }

@@ -462,6 +462,10 @@ double hr_sw_dy(const hr_sw *s) { return s ? s->dy : 0.0; }
 double hr_sw_dt(const hr_sw *s) { return s ? s->p.dt : 0.0; }
 double hr_sw_dt_limit(const hr_sw *s) { return s ? s->dt_limit : 0.0; }
 long long hr_sw_steps(const hr_sw *s) { return s ? s->steps : 0; }
+int hr_sw_fused_width(enum hr_sw_precision prec)
+{
+    return prec == HR_SW_F32 ? hr_sw__kernel_f32.fused_width : hr_sw__kernel_f64.fused_width;
+}
 double hr_sw_time(const hr_sw *s) { return s ? s->time : 0.0; }
 int hr_sw_threads(const hr_sw *s) { return s ? s->p.threads : 0; }
 const hr_sw_params *hr_sw_params_of(const hr_sw *s) { return s ? &s->p : NULL; }

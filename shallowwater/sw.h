@@ -192,6 +192,11 @@ long long hr_sw_steps(const hr_sw *s);
 double hr_sw_time(const hr_sw *s);
 /* The most threads a run uses (params.threads resolved; see there). */
 int hr_sw_threads(const hr_sw *s);
+/* Cells per vector of this build's fused row kernel for a precision (8 in
+ * float64, 16 in float32 where the compiler targeted AVX-512), or 0: the
+ * build has only the portable loops. The results are the same either way;
+ * 1D grids and rows shorter than 4 vectors always use the loops. */
+int hr_sw_fused_width(enum hr_sw_precision prec);
 /* The resolved parameters (dt, threads and sponge_strength filled in; the
  * depth pointers are NULL). */
 const hr_sw_params *hr_sw_params_of(const hr_sw *s);

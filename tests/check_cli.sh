@@ -96,6 +96,9 @@ if $H simulate configs/tank-xnor.xml --out "$T/sim" --set substrate.nx=40 --set 
     && [ "$(sed -n 2p "$T/sim/snapshot_run35.csv" | tr ',' '\n' | wc -l)" -eq 40 ]; then
     ok "simulate (tank): traces of 36 runs x 2 probes, 20 x 40 surface snapshots"
 else bad "simulate (tank) outputs"; fi
+# info says which tank kernel the build has.
+$H info 2>&1 | grep -Eq '^tank +(fused AVX-512|portable loops)' \
+    && ok "info names the tank kernel" || bad "info names the tank kernel"
 # Every subcommand has --help.
 for c in info run simulate evolve schema; do
     $H $c --help >/dev/null 2>&1 && ok "hydrores $c --help" || bad "hydrores $c --help"
