@@ -158,11 +158,7 @@ int main(void)
     hr_init();
     printf("bench_sw: shallow-water tank vs memory bandwidth (%d OpenMP threads available)\n",
            omp_get_max_threads());
-    if (hr_sw_fused_width(HR_SW_F64))
-        printf("kernel: fused AVX-512 row kernel (%d / %d cells per vector in f64 / f32)\n",
-               hr_sw_fused_width(HR_SW_F64), hr_sw_fused_width(HR_SW_F32));
-    else
-        printf("kernel: portable loops (no AVX-512 in this build)\n");
+    printf("kernel: %s\n", hr_sw_kernel_name());
     print_load("load average at start");
     double *a = malloc(TRIAD_N * sizeof *a), *b = malloc(TRIAD_N * sizeof *b),
            *c = malloc(TRIAD_N * sizeof *c);

@@ -65,10 +65,6 @@ int hr_cmd_info(int argc, char **argv)
     printf("libxml2     %s\n", LIBXML_DOTTED_VERSION);
     printf("openmp      %d (spec date), %d threads, %d processors\n", _OPENMP,
            omp_get_max_threads(), omp_get_num_procs());
-    if (hr_sw_fused_width(HR_SW_F64))
-        printf("tank        fused AVX-512 row kernel, %d cells per vector in f64, %d in f32\n",
-               hr_sw_fused_width(HR_SW_F64), hr_sw_fused_width(HR_SW_F32));
-    else
-        printf("tank        portable loops (no AVX-512 in this build)\n");
+    printf("tank        %s\n", hr_sw_kernel_name());
     return HR_EXIT_OK;
 }

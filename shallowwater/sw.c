@@ -466,6 +466,14 @@ int hr_sw_fused_width(enum hr_sw_precision prec)
 {
     return prec == HR_SW_F32 ? hr_sw__kernel_f32.fused_width : hr_sw__kernel_f64.fused_width;
 }
+
+const char *hr_sw_kernel_name(void)
+{
+    /* AVX-512 vectors hold 8 doubles and 16 floats. */
+    return hr_sw__kernel_f64.fused_width
+               ? "fused AVX-512 row kernel, 8 cells per vector in f64, 16 in f32"
+               : "portable loops (no AVX-512 in this build)";
+}
 double hr_sw_time(const hr_sw *s) { return s ? s->time : 0.0; }
 int hr_sw_threads(const hr_sw *s) { return s ? s->p.threads : 0; }
 const hr_sw_params *hr_sw_params_of(const hr_sw *s) { return s ? &s->p : NULL; }

@@ -197,6 +197,9 @@ int hr_sw_threads(const hr_sw *s);
  * build has only the portable loops. The results are the same either way;
  * 1D grids and rows shorter than 4 vectors always use the loops. */
 int hr_sw_fused_width(enum hr_sw_precision prec);
+/* The same in words, for logs and benchmark headers: which tank kernel this
+ * build runs. A static string. */
+const char *hr_sw_kernel_name(void);
 /* The resolved parameters (dt, threads and sponge_strength filled in; the
  * depth pointers are NULL). */
 const hr_sw_params *hr_sw_params_of(const hr_sw *s);
