@@ -9,9 +9,11 @@
 
 # Debian packages the build and tests need; `make deps` installs the missing ones.
 DEB_PKGS = gcc make pkg-config libfftw3-dev libgsl-dev libxml2-dev libcmocka-dev \
-           libxml2-utils
+           libxml2-utils zlib1g-dev libjson-c-dev libhdf5-dev libcairo2-dev libgif-dev \
+           libarpack2-dev libopenmpi-dev openmpi-bin python3 python3-numpy python3-scipy \
+           python3-h5py
 
-PKGS    = fftw3 gsl libxml-2.0 cmocka
+PKGS    = fftw3 gsl libxml-2.0 cmocka zlib json-c hdf5 cairo arpack
 VERSION = 0.1.0
 
 OPT      ?= -O2 -march=native
@@ -42,9 +44,9 @@ CFLAGS  += -std=gnu11 -g $(OPT) $(FPFLAGS) $(WARN) $(SANFLAGS) -fopenmp -I. $(PK
            -MMD -MP -DHR_VERSION='"$(VERSION)"' \
            -DHR_BUILD_FLAGS='"$(strip $(OPT) $(SANFLAGS))"'
 LDFLAGS += $(SANFLAGS) -fopenmp
-LDLIBS  += $(PKG_LIBS) -lm
+LDLIBS  += $(PKG_LIBS) -lgif -lm
 
-MODULES  = shallowwater reservoir evolve tasks interface
+MODULES  = base shallowwater reservoir evolve tasks interface
 LIB_SRC  = $(filter-out interface/main.c,$(wildcard $(addsuffix /*.c,$(MODULES))))
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      = $(BUILD)/libhydrores.a

@@ -17,8 +17,9 @@
 
 #include <gsl/gsl_linalg.h>
 
+#include "base/clock.h"
 #include "interface/cli.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "shallowwater/kdv.h"
 
 #define REF_DIR "tests/reference/kdv"

@@ -31,7 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "shallowwater/sw.h"
 
 /* Triad arrays: 3 x 2^25 doubles = 768 MiB, 24x the L3. */

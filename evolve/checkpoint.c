@@ -39,10 +39,10 @@
  * truncated write), its CRC-32 disagrees (a flipped byte anywhere), or its
  * content is inconsistent (values out of range, counters that do not add up,
  * trailing bytes). A valid file of another format version: HR_ENOTSUP. */
-#include "interface/crc32.h"
+#include <zlib.h>
 #include "evolve/evolve.h"
 #include "evolve/evolve_internal.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -57,7 +57,6 @@
 #define HEADER_BYTES 24
 #define TRAILER_BYTES 4
 
-int hr__evo_fault = 0;
 
 /* --- Little-endian buffer --- */
 
@@ -135,111 +134,6 @@ void hr__evo_get_f64s(struct hr__evo_reader *r, double *v, size_t n)
 
 /* --- Atomic write --- */
 
-int hr__evo_write_atomic(const char *path, const void *data, size_t len, const char *what)
-{
-    if (!path || !path[0])
-        return HR_ERROR(HR_EINVAL, "%s: no file name given", what);
-    size_t pl = strlen(path);
-    char *tmp = malloc(pl + sizeof ".tmp.XXXXXX");
-    if (!tmp)
-        return HR_ERROR(HR_ENOMEM, "%s '%s': out of memory", what, path);
-    memcpy(tmp, path, pl);
-    memcpy(tmp + pl, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = errno;
-        free(tmp);
-        return HR_ERROR(HR_EIO, "cannot create a temporary file for %s '%s': %s", what, path,
-                        strerror(e));
-    }
-    (void)fchmod(fd, 0644);
-    FILE *f = fdopen(fd, "wb");
-    const char *step = "open";
-    int e = 0;
-    if (!f) {
-        e = errno;
-        close(fd);
-        goto fail;
-    }
-    size_t first = hr__evo_fault == 1 || hr__evo_fault == 2 ? len / 2 : len;
-    step = "write";
-    if (fwrite(data, 1, first, f) != first) {
-        e = errno;
-        goto fail;
-    }
-    if (hr__evo_fault == 1) {
-        e = EIO;
-        goto fail;
-    }
-    if (hr__evo_fault == 2) {
-        fflush(f);
-        fsync(fileno(f));
-        _exit(3);
-    }
-    step = "flush";
-    if (fflush(f) != 0) {
-        e = errno;
-        goto fail;
-    }
-    step = "fsync";
-    if (fsync(fileno(f)) != 0) {
-        e = errno;
-        goto fail;
-    }
-    step = "close";
-    int rc = fclose(f);
-    f = NULL;
-    if (rc != 0) {
-        e = errno;
-        goto fail;
-    }
-    step = "rename";
-    if (hr__evo_fault == 3) {
-        e = EIO;
-        goto fail;
-    }
-    if (rename(tmp, path) != 0) {
-        e = errno;
-        goto fail;
-    }
-    free(tmp);
-    /* Make the rename itself durable. */
-    char *dir = strdup(path);
-    if (!dir)
-        return HR_ERROR(HR_ENOMEM, "%s '%s': out of memory", what, path);
-    char *slash = strrchr(dir, '/');
-    const char *d = ".";
-    if (slash == dir)
-        d = "/";
-    else if (slash) {
-        *slash = '\0';
-        d = dir;
-    }
-    int dfd = open(d, O_RDONLY | O_DIRECTORY);
-    int ds = dfd >= 0 ? fsync(dfd) : -1;
-    e = errno;
-    if (dfd >= 0)
-        close(dfd);
-    if (ds != 0 && e != EINVAL && e != ENOTSUP) {
-        int status = HR_ERROR(HR_EIO, "%s '%s' written, but its directory '%s' could not be "
-                                      "synced: %s",
-                              what, path, d, strerror(e));
-        free(dir);
-        return status;
-    }
-    free(dir);
-    return HR_OK;
-fail:
-    if (f)
-        fclose(f);
-    unlink(tmp);
-    int status = HR_ERROR(HR_EIO,
-                          "cannot write %s '%s' (%s of temporary file '%s' failed: %s); the "
-                          "previous file, if any, is untouched",
-                          what, path, step, tmp, strerror(e ? e : EIO));
-    free(tmp);
-    return status;
-}
 
 /* --- Configuration in the payload --- */
 
@@ -467,12 +361,12 @@ int hr_evo_save(const hr_evo *evo, const char *path)
     uint64_t payload = b.len - HEADER_BYTES;
     for (int i = 0; i < 8; i++)
         b.data[16 + i] = (unsigned char)(payload >> (8 * i));
-    hr__evo_put_u32(&b, hr_crc32(0, b.data, b.len));
+    hr__evo_put_u32(&b, (uint32_t)crc32_z(0, b.data, b.len));
     if (b.failed) {
         free(b.data);
         return HR_ERROR(HR_ENOMEM, "checkpoint '%s': out of memory building it", path);
     }
-    int s = hr__evo_write_atomic(path, b.data, b.len, "checkpoint");
+    int s = hr_write_atomic(path, b.data, b.len, "checkpoint");
     free(b.data);
     return s;
 }
@@ -571,7 +465,7 @@ int hr_evo_load(const char *path, const hr_evo_config *expect, hr_evo **out)
         goto done;
     }
     struct hr__evo_reader tr = {data, len, len - TRAILER_BYTES, 0};
-    uint32_t stored_crc = hr__evo_get_u32(&tr), crc = hr_crc32(0, data, len - TRAILER_BYTES);
+    uint32_t stored_crc = hr__evo_get_u32(&tr), crc = (uint32_t)crc32_z(0, data, len - TRAILER_BYTES);
     if (crc != stored_crc) {
         s = HR_ERROR(HR_ECORRUPT,
                      "checkpoint '%s' is corrupt: its CRC-32 is 0x%08x but the file says "

@@ -8,7 +8,7 @@
  * then failures are logged and the batch merged serially in index order. */
 #include "evolve/evolve.h"
 #include "evolve/evolve_internal.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <errno.h>
 #include <math.h>

@@ -6,6 +6,7 @@
 #define HR_EVO_INTERNAL_H
 
 #include "evolve/evolve.h"
+#include "base/atomic.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -110,15 +111,5 @@ int hr__evo_alloc(const hr_evo_config *cfg, hr_evo **out);
 /* Writes to order[0..n) the indices sorted by fitness, best first, ties by
  * index (fitness never NaN). HR_OK or HR_ENOMEM. */
 int hr__evo_rank(const double *fitness, long n, long *order);
-
-/* Writes `len` bytes to `path` atomically (see hr_evo_save); `what` names
- * the file's role in messages ("checkpoint", "archive CSV"). */
-int hr__evo_write_atomic(const char *path, const void *data, size_t len, const char *what);
-
-/* Fault injection for tests of the atomic writer (0 in normal use):
- * 1 fails with HR_EIO after writing half the temporary file,
- * 2 _exit(3)s the process there (a kill in mid-write),
- * 3 fails the rename. */
-extern int hr__evo_fault;
 
 #endif

@@ -11,7 +11,7 @@
  * lose every tournament against a success and are never elites before one. */
 #include "evolve/evolve_internal.h"
 #include "evolve/operators.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -14,7 +14,7 @@
  * filled; parents are drawn over slots. */
 #include "evolve/evolve_internal.h"
 #include "evolve/operators.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * population as CSV, the one-line progress display, and generations.csv. */
 #include "evolve/evolve.h"
 #include "evolve/evolve_internal.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <errno.h>
 #include <math.h>
@@ -105,7 +105,7 @@ out:
     if (fclose(f) != 0 && !s)
         s = HR_ERROR(HR_ENOMEM, "CSV '%s': out of memory", path);
     if (!s)
-        s = hr__evo_write_atomic(path, text, len, "CSV");
+        s = hr_write_atomic(path, text, len, "CSV");
     free(text);
     return s;
 }
@@ -223,7 +223,7 @@ int hr_evo_csv_open(const char *path, long keep_below, FILE **out)
         snprintf(kept, kept_len + 1, "%s\n", csv_header);
     }
     if (!s)
-        s = hr__evo_write_atomic(path, kept, kept_len, "generations CSV");
+        s = hr_write_atomic(path, kept, kept_len, "generations CSV");
     free(kept);
     if (s)
         return s;

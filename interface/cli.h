@@ -15,6 +15,7 @@ int hr_cmd_evolve(int argc, char **argv);
 
 #include <stdio.h>
 
+#include "base/clock.h"
 #include "interface/outdir.h"
 #include "reservoir/experiment.h"
 
@@ -53,8 +54,5 @@ int hr_cli_wants_help(int argc, char **argv);
 /* Prints "hydrores: <what>" to stderr followed by the current thread's error
  * message, if any; returns HR_EXIT_USAGE or HR_EXIT_FAIL as given. */
 int hr_cli_fail(int exit_code, const char *what);
-
-/* Seconds on a monotonic clock. */
-double hr_now(void);
 
 #endif

@@ -4,7 +4,7 @@
 #include "evolve/evolve.h"
 #include "interface/cli.h"
 #include "interface/config.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "reservoir/encoder.h"
 #include "reservoir/experiment.h"
 

@@ -1,7 +1,7 @@
 /* cmd_info.c — `hydrores info`: version, build flags, library versions and
  * the thread count, so a result can always be tied to the build that made it. */
 #include "interface/cli.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "shallowwater/sw.h"
 
 #include <fftw3.h>
@@ -35,13 +35,6 @@ int hr_cli_fail(int exit_code, const char *what)
     else
         fprintf(stderr, "hydrores: %s\n", what);
     return exit_code;
-}
-
-double hr_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int hr_cmd_info(int argc, char **argv)

@@ -3,7 +3,7 @@
 #include "interface/config.h"
 #include "interface/outdir.h"
 #include "interface/png.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "reservoir/experiment.h"
 
 #include <math.h>

@@ -3,7 +3,8 @@
  * (with the allowed names and ranges in every message) and generate the
  * RELAX NG schema (configs/hydrores.rng) the document is validated against. */
 #include "interface/config.h"
-#include "interface/status.h"
+#include "base/atomic.h"
+#include "base/status.h"
 #include "reservoir/substrate.h"
 
 #include <errno.h>
@@ -506,19 +507,16 @@ int hr_config_write(const hr_experiment *e, FILE *f)
 
 int hr_config_write_file(const hr_experiment *e, const char *path)
 {
-    char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
-    FILE *f = fopen(tmp, "w");
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&buf, &size);
     if (!f)
-        return HR_ERROR(HR_EIO, "%s: cannot write (%s)", tmp, strerror(errno));
+        return HR_ERROR(HR_ENOMEM, "%s: out of memory", path);
     int st = hr_config_write(e, f);
-    if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-        st = HR_ERROR(HR_EIO, "%s: cannot write (%s)", tmp, strerror(errno));
     if (fclose(f) != 0 && !st)
-        st = HR_ERROR(HR_EIO, "%s: cannot write (%s)", tmp, strerror(errno));
-    if (!st && rename(tmp, path) != 0)
-        st = HR_ERROR(HR_EIO, "%s: cannot rename to %s (%s)", tmp, path, strerror(errno));
-    if (st)
-        unlink(tmp);
+        st = HR_ERROR(HR_ENOMEM, "%s: out of memory", path);
+    if (!st)
+        st = hr_write_atomic(path, buf, size, "experiment");
+    free(buf);
     return st;
 }

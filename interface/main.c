@@ -1,6 +1,6 @@
 /* main.c — the `hydrores` command-line program: a table of subcommands. */
 #include "interface/cli.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* outdir.c — atomic result folders. */
 #include "interface/outdir.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -2,8 +2,8 @@
  * (uncompressed) deflate blocks of at most 65535 bytes, each with its
  * length and one's complement, closed by the Adler-32 of the raw data. */
 #include "interface/png.h"
-#include "interface/crc32.h"
-#include "interface/status.h"
+#include <zlib.h>
+#include "base/status.h"
 
 #include <errno.h>
 #include <math.h>
@@ -24,9 +24,11 @@ static int chunk(FILE *f, const char *type, const unsigned char *data, size_t n)
     unsigned char head[8];
     be32(head, (uint32_t)n);
     memcpy(head + 4, type, 4);
-    uint32_t crc = hr_crc32(hr_crc32(0, head + 4, 4), data, n);
+    uLong crc = crc32_z(0, head + 4, 4);
+    if (n > 0) /* zlib: a NULL buffer would reset the crc */
+        crc = crc32_z(crc, data, n);
     unsigned char tail[4];
-    be32(tail, crc);
+    be32(tail, (uint32_t)crc);
     return fwrite(head, 1, 8, f) == 8 && (n == 0 || fwrite(data, 1, n, f) == n) &&
            fwrite(tail, 1, 4, f) == 4;
 }

@@ -1,6 +1,6 @@
 /* encoder.c — input samples to stimuli. */
 #include "reservoir/encoder.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "tasks/tasks.h"
 
 #include <math.h>

@@ -13,7 +13,7 @@
 #ifndef HR_ENCODER_H
 #define HR_ENCODER_H
 
-#include "reservoir/params.h"
+#include "base/params.h"
 #include "reservoir/substrate.h"
 
 enum hr_encoder_kind {

@@ -1,6 +1,6 @@
 /* experiment.c — experiments as data: sections, genes, overrides, checks. */
 #include "reservoir/experiment.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "reservoir/encoder.h"
 #include "reservoir/readout.h"
 
@@ -88,7 +88,7 @@ const hr_param_spec *hr_experiment_spec(int id, const char *kind, char *kinds, s
     switch (id) {
     case HR_SEC_SUBSTRATE: {
         const hr_substrate_type *t = hr_substrate_lookup(kind, kinds, size);
-        return t ? t->params : NULL;
+        return t ? t->base.params : NULL;
     }
     case HR_SEC_ENCODER:
         list = HR_ENCODER_KINDS;

@@ -11,7 +11,7 @@
 #ifndef HR_EXPERIMENT_H
 #define HR_EXPERIMENT_H
 
-#include "reservoir/params.h"
+#include "base/params.h"
 #include "reservoir/substrate.h"
 
 enum hr_section_id {

@@ -25,7 +25,7 @@
 #include <gsl/gsl_permutation.h>
 #include <gsl/gsl_vector.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 
 /* ---- Argument checks ---------------------------------------------------- */
 

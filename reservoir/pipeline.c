@@ -3,7 +3,7 @@
  * out into the readout matrix X, and scored (separability of X and the task
  * score of a trained linear readout). */
 #include "reservoir/experiment.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "reservoir/encoder.h"
 #include "reservoir/metrics.h"
 #include "reservoir/readout.h"

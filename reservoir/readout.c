@@ -1,6 +1,6 @@
 /* readout.c — sampling traces at readout times. */
 #include "reservoir/readout.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <math.h>
 #include <string.h>

@@ -11,7 +11,7 @@
 #ifndef HR_READOUT_H
 #define HR_READOUT_H
 
-#include "reservoir/params.h"
+#include "base/params.h"
 #include "reservoir/substrate.h"
 
 enum hr_readout_rule { HR_READ_FLOOR = 0, HR_READ_LINEAR = 1, HR_READ_CUBIC = 2 };

@@ -1,35 +1,42 @@
 /* substrate.c — the registry of substrate types and the thin call wrappers
  * (the one place every substrate call passes, where tests inject faults). */
 #include "reservoir/substrate.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const hr_substrate_type *const types[] = {
-    &hr_substrate_kdv,
-    &hr_substrate_tank,
-};
+long hr__substrate_fault_countdown = 0;
+int hr__substrate_fault_status = HR_ENOMEM;
 
-static const int ntypes = (int)(sizeof types / sizeof types[0]);
+/* True when the fault countdown reaches this call. */
+static int fault_now(void)
+{
+    if (hr__substrate_fault_countdown <= 0)
+        return 0;
+    return --hr__substrate_fault_countdown == 0;
+}
+
+int hr_substrate_register(const hr_substrate_type *t)
+{
+    if (!t || t->base.cls != HR_CLASS_SUBSTRATE)
+        return HR_ERROR(HR_EINVAL, "hr_substrate_register: not a substrate table");
+    if (t->base.version < 1 || t->base.version > HR_SUBSTRATE_VERSION)
+        return HR_ERROR(HR_ENOTSUP, "substrate '%s' has interface version %d (allowed: 1 .. %d)",
+                        t->base.name ? t->base.name : "?", t->base.version, HR_SUBSTRATE_VERSION);
+    if (!t->open || !t->probes || !t->run || !t->close || !t->base.params)
+        return HR_ERROR(HR_EINVAL, "substrate '%s' lacks open, probes, run, close or its "
+                        "settings table", t->base.name ? t->base.name : "?");
+    return hr_kind_register(&t->base);
+}
 
 const hr_substrate_type *hr_substrate_lookup(const char *name, char *names, size_t size)
 {
-    if (names && size) {
-        names[0] = '\0';
-        size_t used = 0;
-        for (int i = 0; i < ntypes && used + 1 < size; i++) {
-            int w = snprintf(names + used, size - used, "%s%s", i ? ", " : "", types[i]->name);
-            if (w > 0)
-                used += (size_t)w;
-        }
-    }
-    for (int i = 0; i < ntypes; i++)
-        if (strcmp(types[i]->name, name) == 0)
-            return types[i];
-    return NULL;
+    if (names && size)
+        hr_kind_names(HR_CLASS_SUBSTRATE, names, size);
+    return (const hr_substrate_type *)hr_kind_find(HR_CLASS_SUBSTRATE, name);
 }
 
 int hr_traces_nt(double t_end, double dt)
@@ -45,17 +52,17 @@ int hr_substrate_open(hr_substrate **out, const hr_section *settings)
     if (!t)
         return HR_ERROR(HR_EINVAL, "unknown substrate kind '%s' (allowed: %s)", settings->kind,
                         names);
-    if (t->version < 1 || t->version > HR_SUBSTRATE_VERSION)
-        return HR_ERROR(HR_ENOTSUP, "substrate '%s' has interface version %d (allowed: 1 .. %d)",
-                        t->name, t->version, HR_SUBSTRATE_VERSION);
+    if (fault_now())
+        return HR_ERROR(hr__substrate_fault_status, "injected fault opening substrate '%s'",
+                        t->base.name);
     hr_substrate *s = calloc(1, sizeof *s);
     if (!s)
-        return HR_ERROR(HR_ENOMEM, "out of memory opening substrate '%s'", t->name);
+        return HR_ERROR(HR_ENOMEM, "out of memory opening substrate '%s'", t->base.name);
     s->type = t;
     s->state = calloc(1, t->state_size ? t->state_size : 1);
     if (!s->state) {
         free(s);
-        return HR_ERROR(HR_ENOMEM, "out of memory opening substrate '%s'", t->name);
+        return HR_ERROR(HR_ENOMEM, "out of memory opening substrate '%s'", t->base.name);
     }
     int st = t->open(s->state, settings);
     if (st) {
@@ -83,6 +90,9 @@ int hr_substrate_run(hr_substrate *s, const hr_stimulus *stim, hr_traces *traces
         return st;
     if (!(stim->t_end > 0) || !isfinite(stim->t_end))
         return HR_ERROR(HR_EINVAL, "stimulus end time %g must be > 0", stim->t_end);
+    if (fault_now())
+        return HR_ERROR(hr__substrate_fault_status, "injected fault running substrate '%s'",
+                        s->type->base.name);
     int nt = hr_traces_nt(stim->t_end, dt);
     traces->data = malloc((size_t)np * (size_t)nt * sizeof *traces->data);
     if (!traces->data)
@@ -111,7 +121,7 @@ int hr_substrate_snapshot(const hr_substrate *s, double **field, int *nx, int *n
 {
     *field = NULL;
     if (!s->type->snapshot)
-        return HR_ERROR(HR_ENOTSUP, "substrate '%s' has no surface field to snapshot", s->type->name);
+        return HR_ERROR(HR_ENOTSUP, "substrate '%s' has no surface field to snapshot", s->type->base.name);
     int st = s->type->snapshot(s->state, NULL, nx, ny);
     if (st)
         return st;
@@ -125,3 +135,22 @@ int hr_substrate_snapshot(const hr_substrate *s, double **field, int *nx, int *n
     }
     return st;
 }
+
+int hr_substrate_probe_info(const hr_substrate *s, int p, hr_probe_info *info)
+{
+    int np;
+    double dt;
+    int st = hr_substrate_probes(s, &np, &dt);
+    if (st)
+        return st;
+    if (p < 0 || p >= np)
+        return HR_ERROR(HR_ERANGE, "probe %d of substrate '%s' (allowed: 0 .. %d)", p,
+                        s->type->base.name, np - 1);
+    memset(info, 0, sizeof *info);
+    snprintf(info->name, sizeof info->name, "probe%d", p);
+    info->x = info->y = NAN;
+    snprintf(info->units, sizeof info->units, "1");
+    return s->type->probe_info ? s->type->probe_info(s->state, p, info) : HR_OK;
+}
+
+unsigned hr_substrate_flags_of(const hr_substrate *s) { return s->type->base.flags; }

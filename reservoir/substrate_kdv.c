@@ -4,7 +4,7 @@
  * positions every dt_out. */
 #include "reservoir/substrate.h"
 #include "shallowwater/kdv.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -120,6 +120,13 @@ static int kdv_run(void *state, const hr_stimulus *stim, hr_traces *tr)
     return hr_kdv_run(k->solver, k->u0, &out, tr->data);
 }
 
+static int kdv_probe_info(const void *state, int p, hr_probe_info *info)
+{
+    const kdv_state *k = state;
+    info->x = k->probes[p]; /* in the model's length unit; u is dimensionless */
+    return HR_OK;
+}
+
 static void kdv_close(void *state)
 {
     kdv_state *k = state;
@@ -130,13 +137,15 @@ static void kdv_close(void *state)
 }
 
 const hr_substrate_type hr_substrate_kdv = {
-    .version = HR_SUBSTRATE_VERSION,
-    .name = "kdv",
-    .doc = "soliton-cnoidal Korteweg-de Vries model of the reference study",
-    .params = kdv_params,
+    .base = {.version = HR_SUBSTRATE_VERSION,
+             .cls = HR_CLASS_SUBSTRATE,
+             .name = "kdv",
+             .doc = "soliton-cnoidal Korteweg-de Vries model of the reference study",
+             .params = kdv_params},
     .state_size = sizeof(kdv_state),
     .open = kdv_open,
     .probes = kdv_probes,
     .run = kdv_run,
     .close = kdv_close,
+    .probe_info = kdv_probe_info,
 };

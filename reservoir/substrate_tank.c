@@ -4,10 +4,11 @@
  * stream); makers that no source drives stay still. Probes record the
  * surface elevation eta (m) every dt_out seconds. */
 #include "reservoir/substrate.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "shallowwater/sw.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,15 @@ static int tank_snapshot(const void *state, double *field, int *nx, int *ny)
     return HR_OK;
 }
 
+static int tank_probe_info(const void *state, int p, hr_probe_info *info)
+{
+    const tank_state *k = state;
+    info->x = k->probe_xy[2 * p];
+    info->y = k->probe_xy[2 * p + 1];
+    snprintf(info->units, sizeof info->units, "m");
+    return HR_OK;
+}
+
 static void tank_close(void *state)
 {
     tank_state *k = state;
@@ -197,14 +207,16 @@ static void tank_close(void *state)
 }
 
 const hr_substrate_type hr_substrate_tank = {
-    .version = HR_SUBSTRATE_VERSION,
-    .name = "tank",
-    .doc = "finite-difference shallow-water tank with wave makers, sponges and probes",
-    .params = tank_params,
+    .base = {.version = HR_SUBSTRATE_VERSION,
+             .cls = HR_CLASS_SUBSTRATE,
+             .name = "tank",
+             .doc = "finite-difference shallow-water tank with wave makers, sponges and probes",
+             .params = tank_params},
     .state_size = sizeof(tank_state),
     .open = tank_open,
     .probes = tank_probes,
     .run = tank_run,
     .close = tank_close,
     .snapshot = tank_snapshot,
+    .probe_info = tank_probe_info,
 };

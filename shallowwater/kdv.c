@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 
 /* Smallest grid either scheme accepts (the FD stencil is 7 points wide and
  * the spectral scheme needs a few modes past its dealiasing cut). */

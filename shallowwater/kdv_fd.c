@@ -65,7 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 
 #define G1 1.372221979803 /* max over t of |8 sin t - sin 2t| / 6 */
 #define G3 4.608742209354 /* max over t of |13 sin t - 8 sin 2t + sin 3t| / 4 */

@@ -87,7 +87,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 
 /* Defaults: see "Accuracy and cost" above. */
 int hr_kdv__spectral_default_n(int accurate)

@@ -41,7 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 
 /* Largest number of cells along one side and in all (memory sanity: 2^26
  * cells are 2 GiB of float64 grid arrays). */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 
 /* Largest grid side accepted (as hr_sw_create). */
 #define CSV_MAX_SIDE (1 << 16)

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 
 /* Deepest nesting of parentheses / unary operators, and deepest stack. */
 #define EXPR_MAX_DEPTH 64

@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "reservoir/metrics.h"
 #include "tasks/task_impl.h"
 

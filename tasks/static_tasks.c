@@ -16,7 +16,7 @@
 
 #include <gsl/gsl_randist.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "tasks/task_impl.h"
 
 /* ---- XNOR ---------------------------------------------------------------- */

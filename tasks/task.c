@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "reservoir/metrics.h"
 #include "tasks/task_impl.h"
 

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "evolve/evolve.h"
-#include "interface/status.h"
+#include "base/status.h"
 
 /* What a test fitness function does besides computing the fitness. */
 struct fx {

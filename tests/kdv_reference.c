@@ -28,8 +28,9 @@
 #include <gsl/gsl_permutation.h>
 #include <omp.h>
 
+#include "base/clock.h"
 #include "interface/cli.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "shallowwater/kdv.h"
 
 #define MAX_CASES 64

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "interface/config.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "tests/test_util.h"
 
 /* Loads one input; returns 1 if it loaded, 0 if refused properly, -1 if

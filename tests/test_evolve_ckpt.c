@@ -140,7 +140,7 @@ static void test_killed_process_resumes(void **state)
 static void arm_kill_in_write(void *ctx, const hr_evo_progress *p)
 {
     if (p->generation == 4)
-        hr__evo_fault = 2;
+        hr__atomic_fault = 2;
 }
 
 static void test_killed_during_checkpoint_write(void **state)
@@ -401,9 +401,9 @@ static void test_failed_write_keeps_previous(void **state)
             assert_status(run_to(evo, 4, &x, path, 1, NULL, NULL, NULL), HR_OK);
             size_t len0;
             unsigned char *before = slurp(path, &len0);
-            hr__evo_fault = fault;
+            hr__atomic_fault = fault;
             int s = run_to(evo, gens, &x, path, 1, NULL, NULL, NULL);
-            hr__evo_fault = 0;
+            hr__atomic_fault = 0;
             assert_int_equal(s, HR_EIO);
             print_message("      %s\n", hr_error_message());
             assert_non_null(strstr(hr_error_message(), path));

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "shallowwater/kdv.h"
 #include "tests/test_util.h"
 

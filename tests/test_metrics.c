@@ -16,7 +16,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "reservoir/metrics.h"
 #include "tests/test_util.h"
 

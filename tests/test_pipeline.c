@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "interface/config.h"
-#include "interface/status.h"
+#include "base/status.h"
 #include "reservoir/encoder.h"
 #include "reservoir/experiment.h"
-#include "reservoir/params.h"
+#include "base/params.h"
 #include "reservoir/readout.h"
 #include "tests/test_util.h"
 

@@ -9,7 +9,7 @@
 #include <gsl/gsl_linalg.h>
 #include <omp.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "tests/test_util.h"
 
 static void test_messages(void **state)

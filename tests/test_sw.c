@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "shallowwater/sw.h"
 #include "tests/test_util.h"
 

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "shallowwater/sw.h"
 #include "shallowwater/sw_internal.h" /* white box: hr_sw.prefetch, min_cells */
 #include "tests/test_util.h"

@@ -15,7 +15,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
-#include "interface/status.h"
+#include "base/status.h"
 #include "tasks/tasks.h"
 #include "tests/test_util.h"
 

@@ -65,7 +65,9 @@ void hr_error_clear(void);
 #define HR_ERROR(status, ...) hr_error_set((status), __FILE__, __LINE__, __VA_ARGS__)
 
 /* One-time process setup: turns GSL's aborting error handler off (errors are
- * returned as codes instead). Call from main() and from test setup. */
+ * returned as codes instead) and registers every built-in kind
+ * (base/registry.h). Call from main() and from test setup, before threads
+ * start; later calls do nothing. */
 void hr_init(void);
 
 #endif

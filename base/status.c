@@ -1,5 +1,6 @@
 /* status.c — status messages and the per-thread error record. */
-#include "interface/status.h"
+#include "base/status.h"
+#include "base/registry.h"
 
 #include <gsl/gsl_errno.h>
 #include <stdarg.h>
@@ -73,4 +74,12 @@ void hr_error_clear(void)
     last_where[0] = '\0';
 }
 
-void hr_init(void) { gsl_set_error_handler_off(); }
+void hr_init(void)
+{
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    gsl_set_error_handler_off();
+    hr__register_builtins();
+}

@@ -1,6 +1,6 @@
 /* params.c — table-driven settings: storage, parsing, range checks. */
-#include "reservoir/params.h"
-#include "interface/status.h"
+#include "base/params.h"
+#include "base/status.h"
 
 #include <ctype.h>
 #include <errno.h>
