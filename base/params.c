@@ -364,3 +364,55 @@ void hr_section_format(const hr_section *s, int i, char *buf, size_t size)
         used += (size_t)w;
     }
 }
+
+int hr_choice_index(const char *choices, const char *value)
+{
+    size_t n = strlen(value);
+    int k = 0;
+    for (const char *c = choices; c && *c; k++) {
+        const char *bar = strchr(c, '|');
+        size_t m = bar ? (size_t)(bar - c) : strlen(c);
+        if (m == n && strncmp(c, value, n) == 0)
+            return k;
+        if (!bar)
+            break;
+        c = bar + 1;
+    }
+    return -1;
+}
+
+void hr_section_decode(const hr_section *s, void *out)
+{
+    char *base = out;
+    for (int i = 0; i < s->nspec; i++) {
+        const hr_param_spec *p = &s->spec[i];
+        if (!p->offset)
+            continue;
+        char *at = base + (p->offset - 1);
+        const double *v = s->val + (size_t)i * HR_PARAM_MAXLIST;
+        switch (p->type) {
+        case HR_PARAM_NUMBER:
+            memcpy(at, &v[0], sizeof(double));
+            break;
+        case HR_PARAM_INT: {
+            int x = (int)v[0];
+            memcpy(at, &x, sizeof x);
+            break;
+        }
+        case HR_PARAM_LIST: {
+            hr_plist *l = (hr_plist *)(void *)at;
+            l->n = s->len[i];
+            memcpy(l->v, v, (size_t)s->len[i] * sizeof(double));
+            break;
+        }
+        case HR_PARAM_STRING:
+            if (p->choices) {
+                int x = hr_choice_index(p->choices, s->str[i]);
+                memcpy(at, &x, sizeof x);
+            } else {
+                memcpy(at, s->str[i], sizeof s->str[i]);
+            }
+            break;
+        }
+    }
+}

@@ -32,7 +32,43 @@ typedef struct hr_param_spec {
     const char *choices;      /* strings: "a|b|c", or NULL for any text */
     const char *defstr;       /* strings: the default */
     const char *doc;          /* one line for --help and the schema */
+    size_t offset;            /* where hr_section_decode puts the value in the
+                                 part's typed struct, plus 1 (0: not decoded) */
 } hr_param_spec;
+
+/* A decoded list setting (HR_LIST_AT): its length and values. */
+typedef struct hr_plist {
+    int n;                       /* elements */
+    double v[HR_PARAM_MAXLIST];  /* values */
+} hr_plist;
+
+/* Per-type constructors for settings tables (Redis's createIntConfig): a
+ * table entry cannot be filled wrong. The _AT forms also say where
+ * hr_section_decode puts the value in the part's typed struct T:
+ *   number -> double, integer -> int, list -> hr_plist,
+ *   choice -> int (the index of the value in `choices`), text -> char[128]. */
+#define HR_NUMBER(name, def, lo, hi, doc) \
+    {(name), HR_PARAM_NUMBER, (def), (lo), (hi), 0, NULL, NULL, (doc), 0}
+#define HR_INT(name, def, lo, hi, doc) \
+    {(name), HR_PARAM_INT, (def), (lo), (hi), 0, NULL, NULL, (doc), 0}
+#define HR_LIST(name, lo, hi, maxlen, doc) \
+    {(name), HR_PARAM_LIST, 0, (lo), (hi), (maxlen), NULL, NULL, (doc), 0}
+#define HR_CHOICE(name, choices, def, doc) \
+    {(name), HR_PARAM_STRING, 0, 0, 0, 0, (choices), (def), (doc), 0}
+#define HR_TEXT(name, def, doc) {(name), HR_PARAM_STRING, 0, 0, 0, 0, NULL, (def), (doc), 0}
+#define HR_PARAMS_END {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL, 0}
+
+#define HR__AT(T, f) (offsetof(T, f) + 1)
+#define HR_NUMBER_AT(T, f, name, def, lo, hi, doc) \
+    {(name), HR_PARAM_NUMBER, (def), (lo), (hi), 0, NULL, NULL, (doc), HR__AT(T, f)}
+#define HR_INT_AT(T, f, name, def, lo, hi, doc) \
+    {(name), HR_PARAM_INT, (def), (lo), (hi), 0, NULL, NULL, (doc), HR__AT(T, f)}
+#define HR_LIST_AT(T, f, name, lo, hi, maxlen, doc) \
+    {(name), HR_PARAM_LIST, 0, (lo), (hi), (maxlen), NULL, NULL, (doc), HR__AT(T, f)}
+#define HR_CHOICE_AT(T, f, name, choices, def, doc) \
+    {(name), HR_PARAM_STRING, 0, 0, 0, 0, (choices), (def), (doc), HR__AT(T, f)}
+#define HR_TEXT_AT(T, f, name, def, doc) \
+    {(name), HR_PARAM_STRING, 0, 0, 0, 0, NULL, (def), (doc), HR__AT(T, f)}
 
 /* One section's values, bound to its table. */
 typedef struct hr_section {
@@ -89,9 +125,14 @@ void hr_section_names(const hr_section *s, char *buf, size_t size);
 /* Formats the value of spec entry i as text (lists space-separated, %.17g). */
 void hr_section_format(const hr_section *s, int i, char *buf, size_t size);
 
-/* Registry of section kinds: the spec table for (section, kind), or NULL.
- * `kinds` (if non-NULL) receives the allowed kinds "a, b, c" for messages. */
-const hr_param_spec *hr_params_lookup(const char *section, const char *kind,
-                                      char *kinds, size_t kinds_size);
+/* Decodes every entry of the section's table that has an offset (the _AT
+ * constructors) into the typed struct at `out` (see the constructors for the
+ * C types). Entries without one are left alone. Called when an experiment is
+ * built and after a genome is applied, so evaluations read fields, not
+ * names. */
+void hr_section_decode(const hr_section *s, void *out);
+
+/* The index of `value` among the '|'-separated `choices`, or -1. */
+int hr_choice_index(const char *choices, const char *value);
 
 #endif

@@ -7,28 +7,20 @@
 #include <stdio.h>
 #include <string.h>
 
-#define L HR_PARAM_LIST
 const hr_param_spec hr_encoder_params[] = {
-    {"amp", L, 0, -100, 100, HR_STIMULUS_MAX_SOURCES, NULL, NULL,
-     "fixed amplitude per source (frequency, phase, stream)"},
-    {"freq", L, 0, 0, 1e4, HR_STIMULUS_MAX_SOURCES, NULL, NULL,
-     "fixed frequency per source: KdV wavenumber or tank Hz (amplitude, phase, digits)"},
-    {"phase", L, 0, -1e4, 1e4, HR_STIMULUS_MAX_SOURCES, NULL, NULL, "fixed phase per source (rad)"},
-    {"low", L, 0, -1e4, 1e4, HR_STIMULUS_MAX_SOURCES, NULL, NULL,
-     "modulated quantity at input 0, per input dimension"},
-    {"high", L, 0, -1e4, 1e4, HR_STIMULUS_MAX_SOURCES, NULL, NULL,
-     "modulated quantity at input 1, per input dimension"},
-    {"scale", L, 0, 0, 100, HR_STIMULUS_MAX_SOURCES, NULL, NULL,
-     "digits: amplitude per unit of digit j"},
-    {"start", L, 0, 0, 1e6, HR_STIMULUS_MAX_SOURCES, NULL, NULL, "tank: switch-on time per source (s)"},
-    {"duration", L, 0, 0, 1e6, HR_STIMULUS_MAX_SOURCES, NULL, NULL,
-     "tank: on-time per source (s, 0: to the end)"},
-    {"ramp", HR_PARAM_NUMBER, 0, 0, 1e6, 0, NULL, NULL, "tank: smooth on/off ramp (s)"},
-    {"step", HR_PARAM_NUMBER, 0.5, 1e-6, 1e6, 0, NULL, NULL, "stream: time per input sample (s)"},
-    {"abs", HR_PARAM_INT, 1, 0, 1, 0, NULL, NULL, "1: amplitudes in absolute value (reference)"},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    HR_LIST("amp", -100, 100, HR_STIMULUS_MAX_SOURCES, "fixed amplitude per source (frequency, phase, stream)"),
+    HR_LIST("freq", 0, 1e4, HR_STIMULUS_MAX_SOURCES, "fixed frequency per source: KdV wavenumber or tank Hz (amplitude, phase, digits)"),
+    HR_LIST("phase", -1e4, 1e4, HR_STIMULUS_MAX_SOURCES, "fixed phase per source (rad)"),
+    HR_LIST("low", -1e4, 1e4, HR_STIMULUS_MAX_SOURCES, "modulated quantity at input 0, per input dimension"),
+    HR_LIST("high", -1e4, 1e4, HR_STIMULUS_MAX_SOURCES, "modulated quantity at input 1, per input dimension"),
+    HR_LIST("scale", 0, 100, HR_STIMULUS_MAX_SOURCES, "digits: amplitude per unit of digit j"),
+    HR_LIST("start", 0, 1e6, HR_STIMULUS_MAX_SOURCES, "tank: switch-on time per source (s)"),
+    HR_LIST("duration", 0, 1e6, HR_STIMULUS_MAX_SOURCES, "tank: on-time per source (s, 0: to the end)"),
+    HR_NUMBER("ramp", 0, 0, 1e6, "tank: smooth on/off ramp (s)"),
+    HR_NUMBER("step", 0.5, 1e-6, 1e6, "stream: time per input sample (s)"),
+    HR_INT("abs", 1, 0, 1, "1: amplitudes in absolute value (reference)"),
+    HR_PARAMS_END,
 };
-#undef L
 
 static const char *const kind_names[] = {"amplitude", "frequency", "phase", "digits", "stream"};
 

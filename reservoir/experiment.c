@@ -16,70 +16,54 @@ const char *const hr_sections[HR_NSECTIONS] = {
 
 /* ---- Settings tables of the sections owned here ---- */
 
-#define N HR_PARAM_NUMBER
-#define I HR_PARAM_INT
-#define S HR_PARAM_STRING
-#define L HR_PARAM_LIST
-#define END {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL}
 
 static const hr_param_spec task_params[] = {
-    {"seed", I, 1, 0, 4294967295.0, 0, NULL, NULL, "seed of the task's random inputs"},
-    {"repetitions", I, 0, 0, 100000, 0, NULL, NULL,
-     "xnor: noisy repetitions of the 4 patterns held out for scoring"},
-    {"noise", N, 0.05, 0, 10, 0, NULL, NULL, "xnor: standard deviation of the input noise"},
-    {"heldout", I, 1, 0, 1, 0, NULL, NULL, "digits: 1 = score on inputs between the training ones"},
-    {"train", I, 200, 1, 1e7, 0, NULL, NULL, "time series: training steps"},
-    {"test", I, 100, 1, 1e7, 0, NULL, NULL, "time series: test steps"},
-    {"washout", I, 50, 0, 1e7, 0, NULL, NULL, "time series: discarded initial steps"},
-    {"kmax", I, 20, 1, 1000, 0, NULL, NULL, "memory: largest delay"},
-    END,
+    HR_INT("seed", 1, 0, 4294967295.0, "seed of the task's random inputs"),
+    HR_INT("repetitions", 0, 0, 100000, "xnor: noisy repetitions of the 4 patterns held out for scoring"),
+    HR_NUMBER("noise", 0.05, 0, 10, "xnor: standard deviation of the input noise"),
+    HR_INT("heldout", 1, 0, 1, "digits: 1 = score on inputs between the training ones"),
+    HR_INT("train", 200, 1, 1e7, "time series: training steps"),
+    HR_INT("test", 100, 1, 1e7, "time series: test steps"),
+    HR_INT("washout", 50, 0, 1e7, "time series: discarded initial steps"),
+    HR_INT("kmax", 20, 1, 1000, "memory: largest delay"),
+    HR_PARAMS_END,
 };
 
 static const hr_param_spec fitness_params[] = {
-    {"lambda", N, 1e-8, 0, 1e12, 0, NULL, NULL,
-     "ridge lambda of log det(X^T X + lambda I) and of the ridge readout"},
-    {"readout", S, 0, 0, 0, 0, "auto|ridge|lstsq", "auto",
-     "trained readout: ridge (lambda by cross-validation on the training rows), least "
+    HR_NUMBER("lambda", 1e-8, 0, 1e12, "ridge lambda of log det(X^T X + lambda I) and of the ridge readout"),
+    HR_CHOICE("readout", "auto|ridge|lstsq", "auto", "trained readout: ridge (lambda by cross-validation on the training rows), least "
      "squares, or auto: least squares when X has no more rows than columns (cross-validation "
      "cannot work there: leaving out an XNOR pattern leaves nothing to learn it from), ridge "
-     "otherwise"},
-    END,
+     "otherwise"),
+    HR_PARAMS_END,
 };
 
 static const hr_param_spec evolve_params[] = {
-    {"seed", I, 1, 0, 4294967295.0, 0, NULL, NULL, "random seed of the search"},
-    {"evaluations", I, 1000, 1, 1e9, 0, NULL, NULL, "evaluation budget"},
-    {"population", I, 32, 2, 100000, 0, NULL, NULL, "ga: population size"},
-    {"tournament", I, 3, 1, 100, 0, NULL, NULL, "ga: tournament size"},
-    {"elites", I, 2, 0, 1000, 0, NULL, NULL, "ga: elites copied unchanged"},
-    {"crossover", N, 0.9, 0, 1, 0, NULL, NULL, "ga: crossover probability"},
-    {"alpha", N, 0.5, 0, 2, 0, NULL, NULL, "ga: BLX-alpha blend parameter"},
-    {"mutation", N, 0.2, 0, 1, 0, NULL, NULL, "ga: per-gene mutation probability"},
-    {"sigma", N, 0.1, 0, 10, 0, NULL, NULL, "Gaussian mutation standard deviation"},
-    {"random", I, 200, 1, 1e9, 0, NULL, NULL, "map-elites: initial random genomes"},
-    {"batch", I, 100, 1, 1e6, 0, NULL, NULL, "map-elites: evaluations per batch/checkpoint"},
-    {"descriptor", S, 0, 0, 0, 0, "genes|amplitudes", "genes",
-     "map-elites: descriptors are (mean, std) of chosen genes or of encoded amplitudes"},
-    {"descriptor_genes", L, 0, 0, HR_MAX_GENES - 1, HR_MAX_GENES, NULL, NULL,
-     "map-elites: indices of the genes whose (mean, std) are the descriptors"},
-    {"bins", I, 50, 1, 10000, 0, NULL, NULL, "map-elites: grid bins per descriptor"},
-    {"lo", N, 0, -1e6, 1e6, 0, NULL, NULL, "map-elites: lower bound of both descriptors"},
-    {"hi", N, 1, -1e6, 1e6, 0, NULL, NULL, "map-elites: upper bound of both descriptors"},
-    END,
+    HR_INT("seed", 1, 0, 4294967295.0, "random seed of the search"),
+    HR_INT("evaluations", 1000, 1, 1e9, "evaluation budget"),
+    HR_INT("population", 32, 2, 100000, "ga: population size"),
+    HR_INT("tournament", 3, 1, 100, "ga: tournament size"),
+    HR_INT("elites", 2, 0, 1000, "ga: elites copied unchanged"),
+    HR_NUMBER("crossover", 0.9, 0, 1, "ga: crossover probability"),
+    HR_NUMBER("alpha", 0.5, 0, 2, "ga: BLX-alpha blend parameter"),
+    HR_NUMBER("mutation", 0.2, 0, 1, "ga: per-gene mutation probability"),
+    HR_NUMBER("sigma", 0.1, 0, 10, "Gaussian mutation standard deviation"),
+    HR_INT("random", 200, 1, 1e9, "map-elites: initial random genomes"),
+    HR_INT("batch", 100, 1, 1e6, "map-elites: evaluations per batch/checkpoint"),
+    HR_CHOICE("descriptor", "genes|amplitudes", "genes", "map-elites: descriptors are (mean, std) of chosen genes or of encoded amplitudes"),
+    HR_LIST("descriptor_genes", 0, HR_MAX_GENES - 1, HR_MAX_GENES, "map-elites: indices of the genes whose (mean, std) are the descriptors"),
+    HR_INT("bins", 50, 1, 10000, "map-elites: grid bins per descriptor"),
+    HR_NUMBER("lo", 0, -1e6, 1e6, "map-elites: lower bound of both descriptors"),
+    HR_NUMBER("hi", 1, -1e6, 1e6, "map-elites: upper bound of both descriptors"),
+    HR_PARAMS_END,
 };
 
 static const hr_param_spec output_params[] = {
-    {"traces", I, 1, 0, 1, 0, NULL, NULL, "1: write traces.csv"},
-    {"snapshots", I, 1, 0, 1, 0, NULL, NULL,
-     "simulate, tank: 1 = write the surface at the end of every run (snapshot_runK.csv)"},
-    END,
+    HR_INT("traces", 1, 0, 1, "1: write traces.csv"),
+    HR_INT("snapshots", 1, 0, 1, "simulate, tank: 1 = write the surface at the end of every run (snapshot_runK.csv)"),
+    HR_PARAMS_END,
 };
 
-#undef N
-#undef I
-#undef S
-#undef L
-#undef END
 
 const hr_param_spec *hr_experiment_spec(int id, const char *kind, char *kinds, size_t size)
 {

@@ -6,12 +6,10 @@
 #include <string.h>
 
 const hr_param_spec hr_readout_params[] = {
-    {"t", HR_PARAM_LIST, 0, 0, 1e6, HR_PARAM_MAXLIST, NULL, NULL,
-     "readout times (per-sample runs: from the start; stream: offsets within a step)"},
-    {"rule", HR_PARAM_STRING, 0, 0, 0, 0, "floor|linear|cubic", "floor",
-     "sampling rule: floor (the reference's), linear or cubic interpolation"},
-    {"bias", HR_PARAM_INT, 0, 0, 1, 0, NULL, NULL, "1: the trained linear readout has an (unregularised) intercept; X itself has no bias column"},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    HR_LIST("t", 0, 1e6, HR_PARAM_MAXLIST, "readout times (per-sample runs: from the start; stream: offsets within a step)"),
+    HR_CHOICE("rule", "floor|linear|cubic", "floor", "sampling rule: floor (the reference's), linear or cubic interpolation"),
+    HR_INT("bias", 0, 0, 1, "1: the trained linear readout has an (unregularised) intercept; X itself has no bias column"),
+    HR_PARAMS_END,
 };
 
 int hr_readout_rule_parse(const char *name)

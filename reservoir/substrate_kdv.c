@@ -11,23 +11,20 @@
 #include <string.h>
 
 static const hr_param_spec kdv_params[] = {
-    {"nu", HR_PARAM_NUMBER, 0.333, 0, 100, 0, NULL, NULL, "dispersion coefficient nu"},
-    {"length", HR_PARAM_NUMBER, 400, 1, 1e6, 0, NULL, NULL, "period L of the domain"},
-    {"n", HR_PARAM_INT, 0, 0, 1 << 20, 0, NULL, NULL, "grid points (0: solver default)"},
-    {"dt", HR_PARAM_NUMBER, 0, 0, 100, 0, NULL, NULL, "time step (0: solver default)"},
-    {"scheme", HR_PARAM_STRING, 0, 0, 0, 0, "spectral|fd", "spectral",
-     "discretisation: pseudo-spectral ETDRK4 or finite differences"},
-    {"accurate", HR_PARAM_INT, 0, 0, 1, 0, NULL, NULL, "1: the converged (slower) setting"},
-    {"rho", HR_PARAM_NUMBER, 1, -100, 100, 0, NULL, NULL, "background level rho"},
-    {"phi", HR_PARAM_NUMBER, 1, 0, 100, 0, NULL, NULL, "soliton height phi"},
-    {"ks", HR_PARAM_NUMBER, 0.5, 1e-6, 100, 0, NULL, NULL, "soliton wavenumber ks"},
-    {"delta", HR_PARAM_NUMBER, 20, 1e-6, 1e6, 0, NULL, NULL, "packet width delta"},
-    {"delay_factor", HR_PARAM_NUMBER, 12.75, -1e6, 1e6, 0, NULL, NULL,
-     "delay = delay_factor * v, v = (3 rho + 2 phi - 12 nu ks^2) / 3"},
-    {"probe", HR_PARAM_LIST, 0, 0, 1e6, 64, NULL, NULL,
-     "probe positions in [0, length) (default: the reference's sample 640 of 1025)"},
-    {"dt_out", HR_PARAM_NUMBER, 0.1, 1e-6, 1e3, 0, NULL, NULL, "output spacing of the traces"},
-    {NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL},
+    HR_NUMBER("nu", 0.333, 0, 100, "dispersion coefficient nu"),
+    HR_NUMBER("length", 400, 1, 1e6, "period L of the domain"),
+    HR_INT("n", 0, 0, 1 << 20, "grid points (0: solver default)"),
+    HR_NUMBER("dt", 0, 0, 100, "time step (0: solver default)"),
+    HR_CHOICE("scheme", "spectral|fd", "spectral", "discretisation: pseudo-spectral ETDRK4 or finite differences"),
+    HR_INT("accurate", 0, 0, 1, "1: the converged (slower) setting"),
+    HR_NUMBER("rho", 1, -100, 100, "background level rho"),
+    HR_NUMBER("phi", 1, 0, 100, "soliton height phi"),
+    HR_NUMBER("ks", 0.5, 1e-6, 100, "soliton wavenumber ks"),
+    HR_NUMBER("delta", 20, 1e-6, 1e6, "packet width delta"),
+    HR_NUMBER("delay_factor", 12.75, -1e6, 1e6, "delay = delay_factor * v, v = (3 rho + 2 phi - 12 nu ks^2) / 3"),
+    HR_LIST("probe", 0, 1e6, 64, "probe positions in [0, length) (default: the reference's sample 640 of 1025)"),
+    HR_NUMBER("dt_out", 0.1, 1e-6, 1e3, "output spacing of the traces"),
+    HR_PARAMS_END,
 };
 
 typedef struct kdv_state {

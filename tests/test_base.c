@@ -14,7 +14,7 @@
 #include "reservoir/drive.h"
 #include "tests/test_util.h"
 
-static const hr_param_spec no_params[] = {{NULL, 0, 0, 0, 0, 0, NULL, NULL, NULL}};
+static const hr_param_spec no_params[] = {HR_PARAMS_END};
 
 static void test_registry(void **state)
 {
