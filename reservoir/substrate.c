@@ -154,3 +154,13 @@ int hr_substrate_probe_info(const hr_substrate *s, int p, hr_probe_info *info)
 }
 
 unsigned hr_substrate_flags_of(const hr_substrate *s) { return s->type->base.flags; }
+
+int hr_substrate_costs(const hr_substrate *s, hr_costs *out)
+{
+    out->synaptic_ops = out->messages = out->neuron_updates = NAN;
+    out->weight_bytes = out->state_bytes = NAN;
+    out->weight_bits = out->state_bits = 0;
+    if (!s->type->costs)
+        return HR_ERROR(HR_ENOTSUP, "substrate '%s' does not report its costs", s->type->base.name);
+    return s->type->costs(s->state, out);
+}

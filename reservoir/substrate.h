@@ -75,6 +75,20 @@ typedef struct hr_probe_info {
     char units[16];  /* unit of the traces ("m", "1": dimensionless) */
 } hr_probe_info;
 
+/* What one step of a substrate costs, in the terms the edge-hardware and
+ * neuromorphic literature reports (hr_substrate_costs). Counts are per time
+ * step of the substrate (its dt_out), averaged over the last run where they
+ * depend on the data (spikes, graded messages); NaN where not meaningful. */
+typedef struct hr_costs {
+    double synaptic_ops;   /* multiply-accumulates (or synaptic events) actually performed */
+    double messages;       /* spikes / graded messages sent (event-based substrates) */
+    double neuron_updates; /* state updates (units, neurons, cells) */
+    double weight_bytes;   /* memory of the weights at their stored bit widths */
+    double state_bytes;    /* memory of the state at its bit width */
+    int weight_bits;       /* bits per weight (64 for float64) */
+    int state_bits;        /* bits per state variable */
+} hr_costs;
+
 /* The table a substrate implements. */
 typedef struct hr_substrate_type {
     hr_kind base;             /* class HR_CLASS_SUBSTRATE, name, doc, settings
@@ -101,6 +115,8 @@ typedef struct hr_substrate_type {
     /* Optional (NULL: names "probeP", no positions, units "1"): what is
      * known of probe p in [0, nprobes). */
     int (*probe_info)(const void *state, int p, hr_probe_info *info);
+    /* Optional (NULL: unknown): the cost of one step (see hr_costs). */
+    int (*costs)(const void *state, hr_costs *out);
 } hr_substrate_type;
 
 /* An open instance: the type and its state. */
@@ -137,6 +153,10 @@ int hr_substrate_snapshot(const hr_substrate *s, double **field, int *nx, int *n
 
 /* What is known of probe p (the defaults if the kind says nothing). */
 int hr_substrate_probe_info(const hr_substrate *s, int p, hr_probe_info *info);
+
+/* The cost of one step (hr_costs); every field NaN / 0 bits and HR_ENOTSUP if
+ * the kind does not say. */
+int hr_substrate_costs(const hr_substrate *s, hr_costs *out);
 
 /* The kind's capability flags (hr_substrate_flags). */
 unsigned hr_substrate_flags_of(const hr_substrate *s);
