@@ -7,6 +7,7 @@
 #include "base/status.h"
 #include "reservoir/encoder.h"
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 
 #include <errno.h>
 #include <math.h>
