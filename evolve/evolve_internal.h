@@ -7,12 +7,13 @@
 
 #include "evolve/evolve.h"
 #include "base/atomic.h"
+#include "base/registry.h"
 
 #include <stdint.h>
 #include <stdio.h>
 
 /* Room for one failed evaluation's message. */
-#define HR__EVO_MSG 512
+#define HR__EVO_MSG HR_EVO_MSG
 
 /* A growable byte buffer that records allocation failure instead of
  * reporting it at every call (check `failed` once at the end). */
@@ -41,12 +42,52 @@ uint64_t hr__evo_get_u64(struct hr__evo_reader *r);
 double hr__evo_get_f64(struct hr__evo_reader *r);
 void hr__evo_get_f64s(struct hr__evo_reader *r, double *v, size_t n);
 
-/* An algorithm: a const table of operations on hr_evo's state, versioned so
- * it can grow (like SQLite's sqlite3_io_methods). All run on the master
- * thread. `evo->state` belongs to the algorithm. */
-struct hr__evo_ops {
-    int version;      /* 1 */
-    const char *name; /* "ga", "map-elites" */
+/* Arrays of a configuration read from a checkpoint (owned by the reader). */
+struct hr__evo_config_arrays {
+    double *lo, *hi, *desc_lo, *desc_hi; /* ngenes, ngenes, ndesc, ndesc */
+    int *bins;                           /* ndesc */
+    unsigned char *params;               /* params_size bytes */
+};
+
+#define HR_OPTIMIZER_VERSION 1
+
+/* An algorithm: a registered kind (class HR_CLASS_OPTIMIZER) whose table
+ * holds everything particular to it: its defaults, its settings and their
+ * check, its part of the checkpoint, and the operations on its state. All
+ * run on the master thread. `evo->state` belongs to the algorithm. */
+typedef struct hr_optimizer_type {
+    hr_kind base;      /* class HR_CLASS_OPTIMIZER; name ("ga"); params: its <evolve>
+                          settings table; version HR_OPTIMIZER_VERSION */
+    int id;            /* its hr_evo_config.kind, stored in checkpoints (1 GA, 2 MAP-Elites) */
+    const char *label; /* for messages ("GA") */
+    const char *unit;  /* what one iteration is called ("gen", "batch") */
+    int min_desc;      /* descriptor dimensions it needs (MAP-Elites 1) */
+    int max_obj;       /* objectives it handles (1: single-objective) */
+
+    /* Sets its own defaults in *cfg (the generic ones are set already). */
+    void (*defaults)(hr_evo_config *cfg);
+    /* Reads its settings from an <evolve> section into *cfg (arrays into
+     * *setup's storage). NULL: it has no settings beyond seed and sigma. */
+    int (*configure)(hr_evo_setup *setup, const hr_section *settings);
+    /* Checks its fields of *cfg (the generic ones are checked already). */
+    int (*check)(const hr_evo_config *cfg);
+    /* Its part of the checkpoint's configuration, written / read back /
+     * compared with the configuration a resume asks for (HR_EINVAL naming
+     * the first field that differs, as "checkpoint 'p' was written with X =
+     * a, the configuration has X = b; ..."). */
+    void (*save_config)(const hr_evo_config *cfg, struct hr__evo_buf *b);
+    int (*load_config)(hr_evo_config *cfg, struct hr__evo_reader *r,
+                       struct hr__evo_config_arrays *a, const char *path);
+    int (*compare_config)(const char *path, const hr_evo_config *stored,
+                          const hr_evo_config *expected);
+    /* Evaluations done after `generations` iterations (checks a checkpoint). */
+    long (*evaluations_after)(const hr_evo_config *cfg, long generations);
+    /* Slots of its archive for the coverage statistic (cells, population). */
+    long (*cells)(const hr_evo_config *cfg);
+    /* Optional: writes the held individuals as CSV (header line first);
+     * NULL: the population ranked by fitness (rank,index,fitness,...). */
+    int (*write_csv)(const hr_evo *evo, FILE *f, const char *const *gene_names);
+
     /* Allocates evo->state for evo->cfg, in the initial state. HR_ENOMEM. */
     int (*create)(hr_evo *evo);
     /* Frees evo->state (may be NULL). */
@@ -59,8 +100,9 @@ struct hr__evo_ops {
      * genomes[count * ngenes]; returns count. Genome i draws only from
      * hr_evo_rng_stream(seed, generation, i). */
     long (*propose)(hr_evo *evo, double *genomes);
-    /* Merges the evaluated batch (fitness -INFINITY for failures) into the
-     * state, in index order. HR_OK or HR_ENOMEM with the state unchanged. */
+    /* Merges the evaluated batch (fitness count x nobj, -INFINITY for
+     * failures) into the state, in index order. HR_OK or HR_ENOMEM with the
+     * state unchanged. */
     int (*absorb)(hr_evo *evo, long count, const double *genomes, const double *fitness,
                   const double *desc);
     /* Individuals held, and access to them (see hr_evo_size/individual). */
@@ -71,10 +113,29 @@ struct hr__evo_ops {
      * with a message naming `path` and the fault, HR_ENOMEM). */
     void (*save)(const hr_evo *evo, struct hr__evo_buf *b);
     int (*load)(hr_evo *evo, struct hr__evo_reader *r, const char *path);
-};
+} hr_optimizer_type;
 
-extern const struct hr__evo_ops hr__evo_ga_ops;
-extern const struct hr__evo_ops hr__evo_map_elites_ops;
+/* Registers an algorithm (checks its version and operations). */
+int hr_optimizer_register(const hr_optimizer_type *t);
+
+/* The registered algorithm of id `kind`, or NULL. */
+const hr_optimizer_type *hr__evo_type_of(int kind);
+
+/* CSV helpers shared by the writers: ",name" per gene (gene_N if no names)
+ * and ",%.17g" per value. */
+void hr__evo_csv_gene_header(FILE *f, const hr_evo *evo, const char *const *gene_names);
+void hr__evo_csv_values(FILE *f, const double *v, int n);
+
+extern const hr_optimizer_type hr_optimizer_ga;
+extern const hr_optimizer_type hr_optimizer_map_elites;
+
+/* Shared by the algorithms' compare_config: raises the "written with X = a,
+ * the configuration has X = b" error. */
+#define HR__EVO_DIFF(path, fmt, name, sv, ev)                                                \
+    HR_ERROR(HR_EINVAL,                                                                      \
+             "checkpoint '%s' was written with %s = " fmt ", the configuration has %s = " fmt \
+             "; resume with the same settings or start a new run",                            \
+             path, name, sv, name, ev)
 
 /* The optimiser object. */
 struct hr_evo {
@@ -82,7 +143,7 @@ struct hr_evo {
     double *lo, *hi;               /* gene bounds (ngenes) */
     int *bins;                     /* MAP-Elites bins per dimension (ndesc), or NULL */
     double *desc_lo, *desc_hi;     /* MAP-Elites grid edges (ndesc), or NULL */
-    const struct hr__evo_ops *ops; /* the algorithm */
+    const hr_optimizer_type *ops;  /* the algorithm */
     void *state;                   /* the algorithm's state */
 
     long generations;              /* generations/batches completed */
@@ -96,7 +157,9 @@ struct hr_evo {
 
     long batch_cap;                /* capacity of the batch buffers */
     double *batch_genomes;         /* batch_cap * ngenes */
-    double *batch_fitness;         /* batch_cap */
+    double *batch_fitness;         /* batch_cap * nobj */
+    long batch_count;              /* genomes asked in the batch in flight (0: none) */
+    unsigned char *params;         /* copy of cfg.params (params_size bytes) */
     double *batch_desc;            /* batch_cap * ndesc (NULL if 0) */
     int *batch_status;             /* per individual: 0 ok, else the status */
     int *batch_done;               /* per individual: evaluated (not skipped) */

@@ -8,6 +8,7 @@
 #include "reservoir/fitness.h"
 #include "reservoir/substrate.h"
 #include "tasks/task_kind.h"
+#include "evolve/evolve_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +21,15 @@ extern const hr_encoder_type hr_encoder_amplitude, hr_encoder_frequency, hr_enco
 /* Tasks (tasks/task_kinds.c). */
 extern const hr_task_type hr_task_kind_xnor, hr_task_kind_digits, hr_task_kind_narma10,
     hr_task_kind_memory, hr_task_kind_mackey_glass;
+/* Optimisers (evolve/ga.c, evolve/map_elites.c): declared in evolve_internal.h. */
 /* Fitness (reservoir/fitness.c). */
 extern const hr_fitness_type hr_fitness_logdet, hr_fitness_det_abs, hr_fitness_logdet_gram,
     hr_fitness_score;
+
+static const hr_optimizer_type *const optimizers[] = {
+    &hr_optimizer_ga,
+    &hr_optimizer_map_elites,
+};
 
 static const hr_substrate_type *const substrates[] = {
     &hr_substrate_kdv,
@@ -66,4 +73,5 @@ void hr__register_builtins(void)
     EACH(encoders, hr_encoder_register);
     EACH(tasks, hr_task_type_register);
     EACH(fitnesses, hr_fitness_register);
+    EACH(optimizers, hr_optimizer_register);
 }

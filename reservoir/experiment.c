@@ -17,25 +17,6 @@ const char *const hr_sections[HR_NSECTIONS] = {
 /* ---- Settings tables of the sections owned here ---- */
 
 
-static const hr_param_spec evolve_params[] = {
-    HR_INT("seed", 1, 0, 4294967295.0, "random seed of the search"),
-    HR_INT("evaluations", 1000, 1, 1e9, "evaluation budget"),
-    HR_INT("population", 32, 2, 100000, "ga: population size"),
-    HR_INT("tournament", 3, 1, 100, "ga: tournament size"),
-    HR_INT("elites", 2, 0, 1000, "ga: elites copied unchanged"),
-    HR_NUMBER("crossover", 0.9, 0, 1, "ga: crossover probability"),
-    HR_NUMBER("alpha", 0.5, 0, 2, "ga: BLX-alpha blend parameter"),
-    HR_NUMBER("mutation", 0.2, 0, 1, "ga: per-gene mutation probability"),
-    HR_NUMBER("sigma", 0.1, 0, 10, "Gaussian mutation standard deviation"),
-    HR_INT("random", 200, 1, 1e9, "map-elites: initial random genomes"),
-    HR_INT("batch", 100, 1, 1e6, "map-elites: evaluations per batch/checkpoint"),
-    HR_CHOICE("descriptor", "genes|amplitudes", "genes", "map-elites: descriptors are (mean, std) of chosen genes or of encoded amplitudes"),
-    HR_LIST("descriptor_genes", 0, HR_MAX_GENES - 1, HR_MAX_GENES, "map-elites: indices of the genes whose (mean, std) are the descriptors"),
-    HR_INT("bins", 50, 1, 10000, "map-elites: grid bins per descriptor"),
-    HR_NUMBER("lo", 0, -1e6, 1e6, "map-elites: lower bound of both descriptors"),
-    HR_NUMBER("hi", 1, -1e6, 1e6, "map-elites: upper bound of both descriptors"),
-    HR_PARAMS_END,
-};
 
 static const hr_param_spec output_params[] = {
     HR_INT("traces", 1, 0, 1, "1: write traces.csv"),
@@ -56,6 +37,8 @@ static int section_class(int id)
         return HR_CLASS_TASK;
     case HR_SEC_FITNESS:
         return HR_CLASS_FITNESS;
+    case HR_SEC_EVOLVE:
+        return HR_CLASS_OPTIMIZER;
     default:
         return -1;
     }
@@ -76,10 +59,6 @@ const hr_param_spec *hr_experiment_spec(int id, const char *kind, char *kinds, s
     case HR_SEC_READOUT:
         list = "default";
         spec = hr_readout_params;
-        break;
-    case HR_SEC_EVOLVE:
-        list = "ga|map-elites";
-        spec = evolve_params;
         break;
     case HR_SEC_OUTPUT:
         list = "default";
