@@ -8,7 +8,7 @@
 #include "reservoir/fitness.h"
 #include "reservoir/substrate.h"
 #include "tasks/task_kind.h"
-#include "evolve/evolve_internal.h"
+#include "evolve/optimizer.h"
 
 #include <stdio.h>
 #include <stdlib.h>
