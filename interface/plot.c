@@ -53,6 +53,7 @@ struct hr_plot_axes {
     int lim_set[2];        /* x, y fixed range */
     double lim[2][2];      /* fixed ranges */
     int equal;             /* equal aspect */
+    int yinvert;           /* y grows downwards */
     hr_plot_legend_pos legend;
     int grid;
     int nitems, cap;
@@ -393,6 +394,7 @@ void hr_plot_ylabel(hr_plot_axes *a, const char *t) { copy_text(a->ylabel, sizeo
 void hr_plot_xlog(hr_plot_axes *a, int on) { a->log[0] = on != 0; }
 void hr_plot_ylog(hr_plot_axes *a, int on) { a->log[1] = on != 0; }
 void hr_plot_equal_aspect(hr_plot_axes *a, int on) { a->equal = on != 0; }
+void hr_plot_yinvert(hr_plot_axes *a, int on) { a->yinvert = on != 0; }
 void hr_plot_legend(hr_plot_axes *a, hr_plot_legend_pos pos) { a->legend = pos; }
 void hr_plot_grid(hr_plot_axes *a, int on) { a->grid = on != 0; }
 
@@ -794,7 +796,8 @@ static double X(const panel_layout *L, const hr_plot_axes *a, double v)
 
 static double Y(const panel_layout *L, const hr_plot_axes *a, double v)
 {
-    return L->by + L->bh - map_t(v, L->lo[1], L->hi[1], a->log[1]) * L->bh;
+    double t = map_t(v, L->lo[1], L->hi[1], a->log[1]);
+    return L->by + L->bh - (a->yinvert ? 1 - t : t) * L->bh;
 }
 
 static void set_dash(cairo_t *cr, int dash, double width)
@@ -1209,12 +1212,51 @@ static int draw_panel(cairo_t *cr, const hr_plot_axes *a, const panel_layout *L)
     return st;
 }
 
-/* Number of lines in a caption. */
-static int caption_lines(const char *c)
+#define CAP_LINES 24
+
+/* Breaks the caption into lines no wider than `width` (at spaces; a word
+ * wider than the line stays whole), keeping its own line breaks. */
+static int wrap_caption(cairo_t *cr, const char *c, double width, char lines[][512])
 {
-    int n = 1;
-    for (; *c; c++)
-        n += *c == '\n';
+    int n = 0;
+    while (*c && n < CAP_LINES) {
+        const char *e = strchr(c, '\n');
+        size_t len = e ? (size_t)(e - c) : strlen(c);
+        char para[2048];
+        if (len >= sizeof para)
+            len = sizeof para - 1;
+        memcpy(para, c, len);
+        para[len] = '\0';
+        c = e ? e + 1 : c + len;
+        char *p = para;
+        do {
+            /* The longest prefix of p ending at a space that fits. */
+            size_t best = strlen(p), cut = 0;
+            if (text_width(cr, p, FS_CAPTION) > width) {
+                best = 0;
+                for (size_t i = 1; p[i]; i++)
+                    if (p[i] == ' ') {
+                        char save = p[i];
+                        p[i] = '\0';
+                        double w = text_width(cr, p, FS_CAPTION);
+                        p[i] = save;
+                        if (w > width)
+                            break;
+                        best = i, cut = 1;
+                    }
+                if (!best) { /* one long word */
+                    char *sp = strchr(p + 1, ' ');
+                    best = sp ? (size_t)(sp - p) : strlen(p);
+                    cut = sp != NULL;
+                }
+            }
+            size_t l = best < 511 ? best : 511;
+            memcpy(lines[n], p, l);
+            lines[n][l] = '\0';
+            n++;
+            p += best + cut;
+        } while (*p && n < CAP_LINES);
+    }
     return n;
 }
 
@@ -1237,21 +1279,12 @@ static int draw_figure(hr_plot_fig *f, cairo_t *cr)
         top = OUTER + 2 + FS_FIG * 1.5;
     }
     if (f->caption) {
-        int n = caption_lines(f->caption);
+        static __thread char lines[CAP_LINES][512];
+        int n = wrap_caption(cr, f->caption, f->w - 2 * OUTER - 4, lines);
         bottom = f->h - OUTER - n * FS_CAPTION * 1.35;
         set_rgb(cr, (hr_rgb){0.2, 0.2, 0.2}, 1);
-        const char *c = f->caption;
-        for (int i = 0; i < n; i++) {
-            const char *e = strchr(c, '\n');
-            size_t len = e ? (size_t)(e - c) : strlen(c);
-            char line[512];
-            if (len >= sizeof line)
-                len = sizeof line - 1;
-            memcpy(line, c, len);
-            line[len] = '\0';
-            draw_text(cr, OUTER + 2, bottom + i * FS_CAPTION * 1.35 + 1, line, FS_CAPTION, 0, 0);
-            c = e ? e + 1 : c + len;
-        }
+        for (int i = 0; i < n; i++)
+            draw_text(cr, OUTER + 2, bottom + i * FS_CAPTION * 1.35 + 1, lines[i], FS_CAPTION, 0, 0);
     }
     int np = f->rows * f->cols;
     panel_layout *L = calloc((size_t)np, sizeof *L);

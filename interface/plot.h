@@ -165,6 +165,8 @@ void hr_plot_xlim(hr_plot_axes *a, double lo, double hi);
 void hr_plot_ylim(hr_plot_axes *a, double lo, double hi);
 /* One data unit on x the same length as one on y (maps of a tank). */
 void hr_plot_equal_aspect(hr_plot_axes *a, int on);
+/* y grows downwards (matrix rows from the top). */
+void hr_plot_yinvert(hr_plot_axes *a, int on);
 void hr_plot_legend(hr_plot_axes *a, hr_plot_legend_pos pos);
 /* Light grid lines at the major ticks. */
 void hr_plot_grid(hr_plot_axes *a, int on);
