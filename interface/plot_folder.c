@@ -1831,21 +1831,22 @@ int hr_plot_folder(const char *dir, const hr_plot_options *opt)
         if (st)
             return st;
     }
-    int st, runs = 0;
+    int st, runs = !exists(dir, "compare.csv") && !exists(dir, "generations.csv") &&
+                   (exists(dir, "readout.csv") || exists(dir, "traces.csv"));
+    if (c.o.movie && !runs)
+        return HR_ERROR(HR_ENOTSUP, "--movie: %s holds no runs (allowed: the --out of hydrores "
+                        "simulate or run on a tank)", base_name(dir));
     if (exists(dir, "compare.csv"))
         st = plot_compare(&c);
     else if (exists(dir, "generations.csv"))
         st = plot_evolve(&c);
     else if (exists(dir, "readout.csv"))
-        st = plot_run(&c), runs = 1;
+        st = plot_run(&c);
     else if (exists(dir, "traces.csv"))
-        st = plot_simulate(&c), runs = 1;
+        st = plot_simulate(&c);
     else
         return HR_ERROR(HR_EINVAL, "%s: nothing to plot (allowed: a folder with compare.csv, "
                         "generations.csv, readout.csv or traces.csv)", dir);
-    if (!st && c.o.movie && !runs)
-        st = HR_ERROR(HR_ENOTSUP, "--movie: %s holds no runs (allowed: the --out of hydrores "
-                      "simulate or run on a tank)", base_name(dir));
     if (!st && c.o.movie) {
         char path[1300];
         st = hr__plot_movie(c.dir, c.out, &c.o, path, sizeof path);

@@ -222,7 +222,7 @@ int hr__gif_write(const char *path, int nframes, unsigned char *const *frames, i
                 int r = (int)(c >> 16 & 255), g = (int)(c >> 8 & 255), b = (int)(c & 255);
                 int key = (r >> 3) << 10 | (g >> 3) << 5 | (b >> 3);
                 if (near[key] < 0) {
-                    double cr = (r | 7) - 3.5, cg = (g | 7) - 3.5, cb = (b | 7) - 3.5;
+                    double cr = r, cg = g, cb = b; /* the bucket's first colour */
                     double best = 1e30;
                     for (int i = 0; i < 256; i++) {
                         double dr = cr - pal[i].Red, dg = cg - pal[i].Green, db = cb - pal[i].Blue;
@@ -355,7 +355,7 @@ int hr__plot_movie(const char *dir, const char *outdir, const hr_plot_options *o
     for (int f = 0; !st && f < nf; f++) {
         long m = nf > 1 ? lround((double)f * nsteps / (nf - 1)) : nsteps;
         stim.t_end = m * dt;
-        if ((st = hr_substrate_run(sub, &stim, &tr)))
+        if (m > 0 && (st = hr_substrate_run(sub, &stim, &tr))) /* m = 0: the rest state */
             break;
         free(tr.data);
         tr.data = NULL;
