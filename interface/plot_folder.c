@@ -1590,18 +1590,29 @@ static int name_index(const char **names, int *n, int max, const char *s)
 }
 
 /* A score-against-`which` sweep figure (1 bits, 2 density); 0 if no sweep. */
-static int fig_sweep(ctx *c, const crow *r, int n, int which, const char **tasks, int ntasks)
+/* Whether task `task` has a sweep along `which`: some substrate with two
+ * or more distinct values. */
+static int has_sweep(const crow *r, int n, int which, const char *task)
 {
-    const char *subs[64];
-    int nsubs = 0, any = 0;
-    /* A sweep: some (substrate, task) has two or more distinct values. */
-    for (int i = 0; i < n && !any; i++)
-        for (int j = i + 1; j < n && !any; j++) {
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
             double a = which == 1 ? r[i].bits : r[i].density, b = which == 1 ? r[j].bits : r[j].density;
-            any = strcmp(r[i].sub, r[j].sub) == 0 && strcmp(r[i].task, r[j].task) == 0 &&
-                  isfinite(a) && isfinite(b) && a != b;
+            if (strcmp(r[i].sub, r[j].sub) == 0 && strcmp(r[i].task, task) == 0 &&
+                strcmp(r[j].task, task) == 0 && isfinite(a) && isfinite(b) && a != b)
+                return 1;
         }
-    if (!any)
+    return 0;
+}
+
+static int fig_sweep(ctx *c, const crow *r, int n, int which, const char **all_tasks,
+                     int nall, const char **subs, int nsubs)
+{
+    const char *tasks[16];
+    int ntasks = 0;
+    for (int t = 0; t < nall; t++)
+        if (has_sweep(r, n, which, all_tasks[t]))
+            tasks[ntasks++] = all_tasks[t];
+    if (!ntasks)
         return HR_OK;
     int np = ntasks > 4 ? 4 : ntasks;
     hr_plot_fig *f = hr_plot_fig_create(1, np, fig_w(c, np > 1 ? 4.2 * np : 6.4), fig_h(c, 4.2));
@@ -1619,17 +1630,23 @@ static int fig_sweep(ctx *c, const crow *r, int n, int which, const char **tasks
         hr_plot_xlog(a, which == 2);
         hr_plot_grid(a, 1);
         const char *sn = "";
-        for (int s = 0; s < 64 && !st; s++) {
+        for (int s = 0; s < nsubs && !st; s++) {
             int k = 0;
             const char *cur = NULL;
             for (int i = 0; i < n; i++) {
                 if (strcmp(r[i].task, tasks[t]) != 0)
                     continue;
-                int si = name_index(subs, &nsubs, 64, r[i].sub);
-                if (si != s)
+                if (strcmp(r[i].sub, subs[s]) != 0)
                     continue;
                 double v = which == 1 ? r[i].bits : r[i].density;
                 if (!isfinite(v) || !isfinite(r[i].score))
+                    continue;
+                /* Along one sweep only: the other setting at its largest value. */
+                double other = which == 1 ? r[i].density : r[i].bits, omax = -INFINITY;
+                for (int q = 0; q < n; q++)
+                    if (strcmp(r[q].sub, r[i].sub) == 0 && strcmp(r[q].task, r[i].task) == 0)
+                        omax = fmax(omax, which == 1 ? r[q].density : r[q].bits);
+                if (isfinite(other) && other < omax)
                     continue;
                 xs[k] = v, ys[k] = r[i].score, k++;
                 cur = r[i].sub, sn = r[i].score_name;
@@ -1716,6 +1733,12 @@ static int plot_compare(ctx *c)
                       t->name, t->header_line);
         goto out;
     }
+    const char *subs[64];
+    int nsubs = 0;
+    for (int i = 0; i < n; i++)
+        name_index(subs, &nsubs, 64, r[i].sub);
+    char left_out[256] = "";
+    size_t lo_n = 0;
     int np = ntasks > 4 ? 4 : ntasks;
     f = hr_plot_fig_create(1, np, fig_w(c, np > 1 ? 4.6 * np : 6.4), fig_h(c, 4.8));
     if (!f) {
@@ -1737,7 +1760,9 @@ static int plot_compare(ctx *c)
             if (strcmp(r[i].task, tasks[k]) != 0)
                 continue;
             if (!(r[i].ops > 0) || !isfinite(r[i].ops) || !isfinite(r[i].score)) {
-                skipped++;
+                if (skipped++ < 6 && lo_n + 40 < sizeof left_out)
+                    lo_n += (size_t)snprintf(left_out + lo_n, sizeof left_out - lo_n, "%s%s (%s)",
+                                             skipped > 1 ? ", " : "", r[i].sub, r[i].task);
                 continue;
             }
             order[m++] = &r[i];
@@ -1748,6 +1773,8 @@ static int plot_compare(ctx *c)
         snprintf(yl, sizeof yl, "%s%s", sn[0] ? sn : "score", lower ? " (lower is better)" : "");
         hr_plot_ylabel(a, yl);
         qsort(order, (size_t)m, sizeof *order, cmp_ops);
+        if (m > 0) /* room for the labels right of the markers */
+            hr_plot_xlim(a, order[0]->ops / 1.6, order[m - 1]->ops * 6);
         /* The front: each point better than every cheaper one. */
         double fx[512], fy[512], bestv = lower ? INFINITY : -INFINITY;
         int nf = 0;
@@ -1766,8 +1793,6 @@ static int plot_compare(ctx *c)
         fs.dash = 1;
         if (nf > 1)
             st = hr_plot_line(a, nf, fx, fy, &fs);
-        const char *subs[64];
-        int nsubs = 0;
         for (int i = 0; i < m && !st; i++) {
             int si = name_index(subs, &nsubs, 64, order[i]->sub);
             hr_plot_style s = hr_plot_style_default();
@@ -1782,12 +1807,12 @@ static int plot_compare(ctx *c)
                                   (hr_rgb){0.15, 0.15, 0.15});
         }
     }
-    char cap[256];
+    char cap[512];
     snprintf(cap, sizeof cap, "One marker per substrate; dashed: the Pareto front (better score "
-             "at fewer operations).%s%s", skipped ? " Rows without a positive operation count are "
-             "left out: " : "", "");
+             "at fewer operations).");
     if (skipped)
-        snprintf(cap + strlen(cap), sizeof cap - strlen(cap), "%d.", skipped);
+        snprintf(cap + strlen(cap), sizeof cap - strlen(cap), " Without an operation count, left "
+                 "out: %s%s.", left_out, skipped > 6 ? ", ..." : "");
     if (ntasks > np)
         snprintf(cap + strlen(cap), sizeof cap - strlen(cap), " (first 4 of %d tasks)", ntasks);
     hr_plot_fig_caption(f, cap);
@@ -1796,9 +1821,9 @@ static int plot_compare(ctx *c)
         f = NULL;
     }
     if (!st && ib >= 0)
-        st = fig_sweep(c, r, n, 1, tasks, ntasks);
+        st = fig_sweep(c, r, n, 1, tasks, ntasks, subs, nsubs);
     if (!st && id >= 0)
-        st = fig_sweep(c, r, n, 2, tasks, ntasks);
+        st = fig_sweep(c, r, n, 2, tasks, ntasks, subs, nsubs);
 out:
     hr_plot_fig_destroy(f);
     free(r);
