@@ -603,6 +603,14 @@ static void axis_range(const hr_plot_axes *a, int k, double *lo, double *hi)
     hr_plot_pad_range(dlo, dhi, a->log[k], exact ? 0 : 0.05, lo, hi);
 }
 
+int hr_plot_axes_crange(const hr_plot_axes *a, double *lo, double *hi)
+{
+    if (!a || !a->cbar)
+        return HR_ERROR(HR_EINVAL, "hr_plot_axes_crange: the panel has no colour bar");
+    *lo = a->cbar_lo, *hi = a->cbar_hi;
+    return HR_OK;
+}
+
 int hr_plot_axes_range(const hr_plot_axes *a, double *xlo, double *xhi, double *ylo,
                        double *yhi)
 {
@@ -1462,3 +1470,5 @@ int hr_plot_fig_write(hr_plot_fig *f, const char *path, hr_plot_format fmt, doub
     free(b.p);
     return st;
 }
+
+int hr_plot_axes_log(const hr_plot_axes *a, int axis) { return a && axis >= 0 && axis < 2 && a->log[axis]; }

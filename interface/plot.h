@@ -210,6 +210,12 @@ int hr_plot_heatmap(hr_plot_axes *a, int nx, int ny, const double *z, double x0,
 int hr_plot_axes_range(const hr_plot_axes *a, double *xlo, double *xhi, double *ylo,
                        double *yhi);
 
+/* The colour range of a panel's colour bar; HR_EINVAL if it has none. */
+int hr_plot_axes_crange(const hr_plot_axes *a, double *lo, double *hi);
+
+/* Whether the panel has a log x (y) axis (for tests). */
+int hr_plot_axes_log(const hr_plot_axes *a, int axis);
+
 /* Draws the figure and writes it to `path` atomically (base/atomic.h) in
  * format `fmt`; `dpi` (1 .. 2400) sets the pixels of a PNG. HR_OK, or the
  * status with the error set (HR_ENOMEM recorded by an earlier call is

@@ -74,9 +74,13 @@ static double fig_h(const ctx *c, double def_in)
     return h > 7200 ? 7200 : h;
 }
 
+void (*hr__plot_emit_hook)(const char *base, hr_plot_fig *f);
+
 /* Writes the figure as OUT/base.EXT, reports it, frees it. */
 static int emit(ctx *c, hr_plot_fig *f, const char *base)
 {
+    if (hr__plot_emit_hook)
+        hr__plot_emit_hook(base, f);
     char path[1300];
     snprintf(path, sizeof path, "%s/%s.%s", c->out, base, hr_plot_format_ext(c->o.format));
     int st = hr_plot_fig_write(f, path, c->o.format, c->o.dpi);
@@ -1047,9 +1051,6 @@ static int load_snaps(const ctx *c, snap **out, int *n)
             s = p;
         }
         hr_csv *t;
-        if ((st = load_csv(c, de->d_name, &t)))
-            break;
-        hr_csv_free(t); /* (a header-less grid: read again below) */
         char p[1200];
         in_dir(c->dir, de->d_name, p, sizeof p);
         if ((st = hr_csv_read(p, 0, &t)))

@@ -40,6 +40,28 @@ void hr__plot_pattern(const hr__plot_task *t, int run, char *buf, size_t size);
 int hr__plot_movie(const char *dir, const char *outdir, const hr_plot_options *opt,
                    char *written, size_t size);
 
+/* Frames of the surface over one run. */
+typedef struct hr__plot_frames {
+    int n;            /* frames */
+    int nx, ny;       /* grid */
+    double *eta;      /* n * ny * nx elevations (m), frame-major (owned) */
+    double *t;        /* n frame times (s), from 0 to the run's end (owned) */
+    double vmax;      /* largest |eta| over the frames */
+    char pattern[96]; /* the run's input, as hr__plot_pattern */
+} hr__plot_frames;
+
+/* The surface of run `run` of folder `dir` at `nframes` times from 0 to the
+ * run's end (its last time in traces.csv, or what the pipeline records),
+ * each a multiple of the substrate's dt_out, fewer if the run has fewer
+ * samples. */
+int hr__plot_movie_frames(const char *dir, int run, int nframes, hr__plot_frames *fr);
+
+void hr__plot_frames_free(hr__plot_frames *fr);
+
+/* Called by hr_plot_folder with every figure just before it is written
+ * (tests inspect the panels' ranges); NULL in normal use. */
+extern void (*hr__plot_emit_hook)(const char *base, hr_plot_fig *f);
+
 /* The figure of one tank surface (ny rows of nx values) on the diverging
  * map over -vmax .. vmax, with the makers and probes of `config` (NULL or
  * unreadable: none), a title and a caption (either may be NULL), wpt x hpt

@@ -277,9 +277,16 @@ static double run_end(const char *dir, int run)
     return end;
 }
 
-int hr__plot_movie(const char *dir, const char *outdir, const hr_plot_options *opt,
-                   char *written, size_t size)
+void hr__plot_frames_free(hr__plot_frames *fr)
 {
+    free(fr->eta);
+    free(fr->t);
+    memset(fr, 0, sizeof *fr);
+}
+
+int hr__plot_movie_frames(const char *dir, int k, int nf, hr__plot_frames *fr)
+{
+    memset(fr, 0, sizeof *fr);
     char config[1200];
     snprintf(config, sizeof config, "%s/config.xml", dir);
     hr__plot_task task;
@@ -288,9 +295,7 @@ int hr__plot_movie(const char *dir, const char *outdir, const hr_plot_options *o
     if (st)
         return hr_error_prefix(st, "--movie");
     hr_substrate *sub = NULL;
-    double *frames_eta = NULL;
-    unsigned char **img = NULL;
-    int nf = opt->movie_frames, k = opt->movie_run, nx = 0, ny = 0;
+    double *work = NULL, *u = NULL;
     const hr_section *ss = e->sec[HR_SEC_SUBSTRATE];
     const hr_substrate_type *type = hr_substrate_lookup(ss->kind, NULL, 0);
     if (!type || !type->snapshot) {
@@ -313,11 +318,9 @@ int hr__plot_movie(const char *dir, const char *outdir, const hr_plot_options *o
     /* The stimulus of run k, as the pipeline encodes it. */
     hr_stimulus stim;
     const hr_section *enc = e->sec[HR_SEC_ENCODER];
-    double *work = malloc((size_t)task.nrows * sizeof *work + 8);
-    double *u = malloc((size_t)task.nrows * sizeof *u + 8);
+    work = malloc((size_t)task.nrows * sizeof *work + 8);
+    u = malloc((size_t)task.nrows * sizeof *u + 8);
     if (!work || !u) {
-        free(work);
-        free(u);
         st = HR_ERROR(HR_ENOMEM, "out of memory");
         goto out;
     }
@@ -331,7 +334,7 @@ int hr__plot_movie(const char *dir, const char *outdir, const hr_plot_options *o
     double t_end = run_end(dir, k);
     if (!st && !(t_end > 0)) {
         /* No traces.csv: the end the pipeline records to. */
-        int nt;
+        int nt = 0;
         double tmax = 0, times[256];
         hr_pconf *pc;
         if (!(st = hr_pconf_load(config, &pc))) {
@@ -350,66 +353,88 @@ int hr__plot_movie(const char *dir, const char *outdir, const hr_plot_options *o
     long nsteps = lround(t_end / dt);
     if (!st && nf > nsteps + 1)
         nf = (int)nsteps + 1;
-    double vmax = 0;
+    hr__plot_pattern(&task, k, fr->pattern, sizeof fr->pattern);
+    if (!st && !(fr->t = malloc((size_t)nf * sizeof *fr->t)))
+        st = HR_ERROR(HR_ENOMEM, "out of memory");
     hr_traces tr = {0};
     for (int f = 0; !st && f < nf; f++) {
         long m = nf > 1 ? lround((double)f * nsteps / (nf - 1)) : nsteps;
         stim.t_end = m * dt;
+        fr->t[f] = m * dt;
         if (m > 0 && (st = hr_substrate_run(sub, &stim, &tr))) /* m = 0: the rest state */
             break;
         free(tr.data);
         tr.data = NULL;
         double *field;
+        int nx, ny;
         if ((st = hr_substrate_snapshot(sub, &field, &nx, &ny)))
             break;
-        if (!frames_eta && !(frames_eta = malloc((size_t)nf * (size_t)nx * (size_t)ny * sizeof(double)))) {
-            free(field);
-            st = HR_ERROR(HR_ENOMEM, "out of memory for %d frames", nf);
-            break;
+        if (!fr->eta) {
+            fr->nx = nx, fr->ny = ny;
+            if (!(fr->eta = malloc((size_t)nf * (size_t)nx * (size_t)ny * sizeof(double)))) {
+                free(field);
+                st = HR_ERROR(HR_ENOMEM, "out of memory for %d frames", nf);
+                break;
+            }
         }
-        memcpy(frames_eta + (size_t)f * nx * ny, field, (size_t)nx * ny * sizeof(double));
+        memcpy(fr->eta + (size_t)f * nx * ny, field, (size_t)nx * ny * sizeof(double));
         for (size_t i = 0; i < (size_t)nx * ny; i++)
-            vmax = fmax(vmax, fabs(field[i]));
+            fr->vmax = fmax(fr->vmax, fabs(field[i]));
         free(field);
+        fr->n = f + 1;
     }
+out:
     free(work);
     free(u);
+    hr_substrate_close(sub);
+    hr__plot_task_free(&task);
+    hr_experiment_destroy(e);
     if (st)
-        goto out;
-    if (!(vmax > 0))
-        vmax = 1e-6;
+        hr__plot_frames_free(fr);
+    return st;
+}
+
+int hr__plot_movie(const char *dir, const char *outdir, const hr_plot_options *opt,
+                   char *written, size_t size)
+{
+    hr__plot_frames fr;
+    int k = opt->movie_run;
+    int st = hr__plot_movie_frames(dir, k, opt->movie_frames, &fr);
+    if (st)
+        return st;
+    char config[1200];
+    snprintf(config, sizeof config, "%s/config.xml", dir);
+    double vmax = fr.vmax > 0 ? fr.vmax : 1e-6;
     double wpt = opt->width_pt > 0 ? opt->width_pt : 6.4 * 72;
-    double hpt = opt->height_pt > 0 ? opt->height_pt : wpt * (ny > 1 ? 0.62 : 0.5);
-    if (!(img = calloc((size_t)nf, sizeof *img))) {
-        st = HR_ERROR(HR_ENOMEM, "out of memory");
-        goto out;
+    double hpt = opt->height_pt > 0 ? opt->height_pt : wpt * (fr.ny > 1 ? 0.62 : 0.5);
+    unsigned char **img = calloc((size_t)fr.n, sizeof *img);
+    if (!img) {
+        hr__plot_frames_free(&fr);
+        return HR_ERROR(HR_ENOMEM, "out of memory");
     }
-    char pat[128], title[256];
-    hr__plot_pattern(&task, k, pat, sizeof pat);
+    char title[256];
     int w = 0, h = 0, stride = 0;
-    for (int f = 0; !st && f < nf; f++) {
-        long m = nf > 1 ? lround((double)f * nsteps / (nf - 1)) : nsteps;
-        snprintf(title, sizeof title, "run %d%s%s,  t = %.2f s", k, pat[0] ? ": " : "", pat, m * dt);
+    size_t cells = (size_t)fr.nx * fr.ny;
+    for (int f = 0; !st && f < fr.n; f++) {
+        snprintf(title, sizeof title, "run %d%s%s,  t = %.2f s", k, fr.pattern[0] ? ": " : "",
+                 fr.pattern, fr.t[f]);
         hr_plot_fig *fig;
-        if ((st = hr__plot_surface_fig(config, title, NULL, frames_eta + (size_t)f * nx * ny, nx, ny,
-                                       vmax, wpt, hpt, &fig)))
+        if ((st = hr__plot_surface_fig(config, title, NULL, fr.eta + (size_t)f * cells, fr.nx,
+                                       fr.ny, vmax, wpt, hpt, &fig)))
             break;
         st = hr_plot_fig_render(fig, opt->dpi, &img[f], &w, &h, &stride);
         hr_plot_fig_destroy(fig);
     }
     if (!st) {
         snprintf(written, size, "%s/movie.gif", outdir);
-        double secs = nf * dt > 0 ? t_end / (nf - 1 > 0 ? nf - 1 : 1) : 0.1;
-        int delay = (int)lround(fmin(fmax(secs * 100, 4), 50)); /* real time, 4 .. 50 cs */
-        st = hr__gif_write(written, nf, img, w, h, stride, delay, HR_CMAP_COOLWARM);
+        /* Real time, within 4 .. 50 hundredths of a second a frame. */
+        double secs = fr.n > 1 ? fr.t[fr.n - 1] / (fr.n - 1) : 0.1;
+        int delay = (int)lround(fmin(fmax(secs * 100, 4), 50));
+        st = hr__gif_write(written, fr.n, img, w, h, stride, delay, HR_CMAP_COOLWARM);
     }
-out:
-    for (int f = 0; img && f < nf; f++)
+    for (int f = 0; f < fr.n; f++)
         free(img[f]);
     free(img);
-    free(frames_eta);
-    hr_substrate_close(sub);
-    hr__plot_task_free(&task);
-    hr_experiment_destroy(e);
+    hr__plot_frames_free(&fr);
     return st;
 }
