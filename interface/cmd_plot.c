@@ -124,7 +124,7 @@ int hr_cmd_plot(int argc, char **argv)
     }
     int st = hr_plot_folder(dir, &o);
     if (st) {
-        fprintf(stderr, "hydrores plot: %s\n", hr_error_message());
+        fprintf(stderr, "%s\n", hr_error_message());
         return st == HR_ENOMEM ? HR_EXIT_FAIL : HR_EXIT_USAGE;
     }
     return HR_EXIT_OK;

@@ -723,7 +723,7 @@ static void test_fig_run(void **state)
     double lo = INFINITY, hi = -INFINITY, v;
     for (int r = 0; r < t->nrows; r++)
         for (int k = 0; k < 4; k++) {
-            char col[8];
+            char col[16];
             snprintf(col, sizeof col, "x%d", k);
             assert_status(hr_csv_num(t, r, hr_csv_col(t, col), &v), HR_OK);
             lo = fmin(lo, v), hi = fmax(hi, v);
@@ -1001,7 +1001,5 @@ int main(void)
         cmocka_unit_test(test_snapshot_png), cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_movie),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
-    cairo_debug_reset_static_data();
-    return rc;
+    return cmocka_run_group_tests(tests, NULL, NULL);
 }
