@@ -16,6 +16,7 @@
 #include "base/status.h"
 #include "reservoir/encoder.h"
 #include "reservoir/substrate.h"
+#include "tasks/task_kind.h"
 #include "tasks/tasks.h"
 
 #include <gif_lib.h>
@@ -25,54 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_rng.h>
 
 /* ---- Task rows ---- */
-
-/* The task of section `ts`, made exactly as reservoir/pipeline.c's
- * make_task makes it (same generators, seed and sizes); to be replaced by
- * the task registry's constructor when that lands (issue 16). */
-static int make_task(const hr_section *ts, hr_task **out)
-{
-    enum hr_task_kind kind;
-    int st = hr_task_kind_parse(ts->kind, &kind);
-    if (st)
-        return st;
-    gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-    if (!rng)
-        return HR_ERROR(HR_ENOMEM, "out of memory for the task's generator");
-    gsl_rng_set(rng, (unsigned long)hr_section_num(ts, "seed"));
-    size_t train = (size_t)hr_section_int(ts, "train"), test = (size_t)hr_section_int(ts, "test");
-    size_t washout = (size_t)hr_section_int(ts, "washout");
-    switch (kind) {
-    case HR_TASK_XNOR:
-        st = hr_task_xnor(out, (size_t)hr_section_int(ts, "repetitions"),
-                          hr_section_num(ts, "noise"), 1, rng);
-        break;
-    case HR_TASK_DIGITS:
-        st = hr_task_digits(out, 8);
-        if (!st && !hr_section_int(ts, "heldout"))
-            (*out)->n_test = 0, (*out)->n_rows = (*out)->n_train;
-        break;
-    case HR_TASK_NARMA10: {
-        hr_narma10_params p = {.washout = washout, .n_train = train, .n_test = test, .u_lo = 0,
-                               .u_hi = 0.5, .bound = 1e3, .max_redraws = 10};
-        st = hr_task_narma10(out, &p, rng);
-        break;
-    }
-    case HR_TASK_MEMORY: {
-        size_t kmax = (size_t)hr_section_int(ts, "kmax");
-        hr_memory_params p = {.kmax = kmax, .washout = washout > kmax ? washout : kmax,
-                              .n_train = train, .n_test = test, .u_lo = -1, .u_hi = 1};
-        st = hr_task_memory(out, &p, rng);
-        break;
-    }
-    default:
-        st = HR_ERROR(HR_ENOTSUP, "task kind '%s' has no plot rows", ts->kind);
-    }
-    gsl_rng_free(rng);
-    return st;
-}
 
 int hr__plot_task_load(const char *config, hr__plot_task *t, hr_experiment **eout)
 {
@@ -84,7 +39,7 @@ int hr__plot_task_load(const char *config, hr__plot_task *t, hr_experiment **eou
     if (st)
         return st;
     hr_task *task = NULL;
-    if ((st = make_task(e->sec[HR_SEC_TASK], &task))) {
+    if ((st = hr_task_make(e->sec[HR_SEC_TASK], &task))) { /* the pipeline's own rows */
         hr_experiment_destroy(e);
         return st;
     }

@@ -29,6 +29,7 @@
 #include "interface/plot_folder.h"
 #include "interface/plot_internal.h"
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 #include "tests/test_util.h"
 
 #define FIX "tests/fixtures/plot"
