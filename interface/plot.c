@@ -1013,7 +1013,8 @@ static void draw_colorbar(cairo_t *cr, const hr_plot_axes *a, const panel_layout
                            a->cbar_label, FS_LABEL);
 }
 
-/* Points of the panel's lines inside a box (in page coordinates). */
+/* How much of the panel's data a box covers (page coordinates): line points
+ * and 8 points along every segment, whole h/vlines heavily. */
 static long points_in(const hr_plot_axes *a, const panel_layout *L, double x0, double y0,
                       double x1, double y1)
 {
@@ -1021,17 +1022,30 @@ static long points_in(const hr_plot_axes *a, const panel_layout *L, double x0, d
     for (int i = 0; i < a->nitems; i++) {
         const item *it = &a->items[i];
         if (it->kind == IT_LINE) {
-            for (int j = 0; j < it->n; j++)
-                if (point_ok(a, it->x[j], it->y[j])) {
-                    double px = X(L, a, it->x[j]), py = Y(L, a, it->y[j]);
-                    n += px >= x0 && px <= x1 && py >= y0 && py <= y1;
+            double qx = NAN, qy = NAN;
+            for (int j = 0; j < it->n; j++) {
+                if (!point_ok(a, it->x[j], it->y[j])) {
+                    qx = NAN;
+                    continue;
                 }
+                double px = X(L, a, it->x[j]), py = Y(L, a, it->y[j]);
+                int steps = (it->st.width > 0 && isfinite(qx)) ? 8 : 1;
+                for (int k = 1; k <= steps; k++) {
+                    double f = (double)k / steps;
+                    double sx = steps > 1 ? qx + f * (px - qx) : px, sy = steps > 1 ? qy + f * (py - qy) : py;
+                    n += sx >= x0 && sx <= x1 && sy >= y0 && sy <= y1;
+                }
+                qx = px, qy = py;
+            }
         } else if (it->kind == IT_HLINE) {
             double py = Y(L, a, it->v);
-            n += (py >= y0 && py <= y1) ? 50 : 0;
+            n += (py >= y0 && py <= y1) ? 30 : 0;
         } else if (it->kind == IT_VLINE) {
             double px = X(L, a, it->v);
-            n += (px >= x0 && px <= x1) ? 50 : 0;
+            n += (px >= x0 && px <= x1) ? 30 : 0;
+        } else if (it->kind == IT_TEXT) {
+            double px = X(L, a, it->tx), py = Y(L, a, it->ty);
+            n += (px >= x0 - 20 && px <= x1 && py >= y0 && py <= y1) ? 20 : 0;
         }
     }
     return n;
@@ -1042,12 +1056,19 @@ static void draw_legend(cairo_t *cr, const hr_plot_axes *a, const panel_layout *
     if (!L->nlegend || a->legend == HR_LEGEND_NONE)
         return;
     double w = L->legend_w, h = L->legend_h, m = 4;
-    double cx[4] = {L->bx + L->bw - w - m, L->bx + m, L->bx + L->bw - w - m, L->bx + m};
-    double cy[4] = {L->by + m, L->by + m, L->by + L->bh - h - m, L->by + L->bh - h - m};
+    /* The four corners (the fixed positions), then a grid of 3 x 7 places;
+     * BEST takes the first that covers the least data. */
+    double xl = L->bx + m, xr = L->bx + L->bw - w - m, xc = L->bx + (L->bw - w) / 2;
+    double yt = L->by + m, yb = L->by + L->bh - h - m;
+    double cx[25] = {xr, xl, xr, xl}, cy[25] = {yt, yt, yb, yb};
+    for (int k = 0; k < 21; k++) {
+        cx[4 + k] = k % 3 == 0 ? xr : k % 3 == 1 ? xl : xc;
+        cy[4 + k] = yt + (yb - yt) * (k / 3) / 6.0;
+    }
     int pick = 0;
     if (a->legend == HR_LEGEND_BEST) {
         long best = -1;
-        for (int c = 0; c < 4; c++) {
+        for (int c = 0; c < 25; c++) {
             long n = points_in(a, L, cx[c], cy[c], cx[c] + w, cy[c] + h);
             if (best < 0 || n < best)
                 best = n, pick = c;

@@ -523,7 +523,7 @@ static int fig_traces(ctx *c, const hr_pconf *pc, const hr__plot_task *task, int
         if (p % cols == 0)
             hr_plot_ylabel(a, ylabel);
         hr_plot_grid(a, 1);
-        hr_plot_legend(a, p == 0 ? HR_LEGEND_BEST : HR_LEGEND_NONE);
+        hr_plot_legend(a, p == 0 ? HR_LEGEND_OUTSIDE : HR_LEGEND_NONE);
         if (stream) {
             const double *y = tr.data + (size_t)p * tr.nt;
             /* The trace coloured by the set of the row it feeds: washout, training,
