@@ -247,7 +247,6 @@ static void readout_free(readout *r)
 static int numbered_cols(const hr_csv *t, const char *prefix, int *cols, int max)
 {
     int n = 0;
-    size_t lp = strlen(prefix);
     for (int k = 0; k < max; k++) {
         char name[64];
         snprintf(name, sizeof name, "%s%d", prefix, k);
@@ -256,7 +255,6 @@ static int numbered_cols(const hr_csv *t, const char *prefix, int *cols, int max
             break;
         cols[n++] = c;
     }
-    (void)lp;
     return n;
 }
 
@@ -510,13 +508,12 @@ static int fig_traces(ctx *c, const hr_pconf *pc, const hr__plot_task *task, int
     for (int p = 0; p < np && !st; p++) {
         hr_plot_axes *a = hr_plot_panel(f, p);
         char pt[128];
-        if (p < npx && strcmp(kind, "tank") == 0)
-            snprintf(pt, sizeof pt, "probe %d at x = %.3g m%s", p, px[p],
-                     p < npy ? "" : "");
-        else
-            snprintf(pt, sizeof pt, "probe %d", p);
         if (p < npx && p < npy && strcmp(kind, "tank") == 0)
             snprintf(pt, sizeof pt, "probe %d at (%.3g, %.3g) m", p, px[p], py[p]);
+        else if (p < npx && strcmp(kind, "tank") == 0)
+            snprintf(pt, sizeof pt, "probe %d at x = %.3g m", p, px[p]);
+        else
+            snprintf(pt, sizeof pt, "probe %d", p);
         hr_plot_title(a, pt);
         if (p / cols == rows - 1 || p + cols >= np)
             hr_plot_xlabel(a, tlabel);
