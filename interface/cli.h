@@ -19,6 +19,7 @@ int hr_cmd_compare(int argc, char **argv);
 #include "base/clock.h"
 #include "interface/outdir.h"
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 
 #define HR_CLI_MAX_SET 256
 

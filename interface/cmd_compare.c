@@ -25,6 +25,7 @@
 #include "interface/npy.h"
 #include "interface/outdir.h"
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -585,26 +586,15 @@ static void run_cell(cell *c, int npy, const hr_outdir *od, int index)
         c->kernel_rank = r.kernel_rank;
         c->gen_rank = r.gen_rank;
         snprintf(c->score_name, sizeof c->score_name, "%s", r.score_name);
-        /* Costs from an instance of the same settings (the worker's own is
-         * not reachable through experiment.h; the digital kinds' costs do
-         * not depend on the data). */
-        const hr_section *ss = hr_worker_experiment(w)->sec[HR_SEC_SUBSTRATE];
-        const hr_substrate_type *t = hr_substrate_lookup(ss->kind, NULL, 0);
-        if (t && t->costs) {
-            hr_substrate *sub;
-            if (hr_substrate_open(&sub, ss) == HR_OK) {
-                hr_substrate_costs(sub, &c->costs);
-                if (npy) {
-                    char prefix[200];
-                    snprintf(prefix, sizeof prefix, "cell%02d_", index);
-                    st = hr_npy_write_result(od->tmp, prefix, hr_worker_experiment(w), &r, sub);
-                }
-                hr_substrate_close(sub);
-            }
-        } else if (npy) {
+        /* Costs of the instance that ran (static for the digital kinds; the
+         * last run's averages for event-driven ones). */
+        const hr_substrate *sub = hr_worker_substrate(w);
+        hr_substrate_costs(sub, &c->costs);
+        hr_error_clear();
+        if (npy) {
             char prefix[200];
             snprintf(prefix, sizeof prefix, "cell%02d_", index);
-            st = hr_npy_write_result(od->tmp, prefix, hr_worker_experiment(w), &r, NULL);
+            st = hr_npy_write_result(od->tmp, prefix, hr_worker_experiment(w), &r, sub);
         }
     }
     if (st) {

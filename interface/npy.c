@@ -3,7 +3,7 @@
 #include "interface/npy.h"
 #include "base/atomic.h"
 #include "base/status.h"
-#include "reservoir/result_weights.h"
+#include "reservoir/pipeline.h"
 #include "reservoir/substrate_digital.h"
 
 #include <math.h>
@@ -279,17 +279,11 @@ int hr_npy_write_result(const char *dir, const char *prefix, const hr_experiment
         (st = put2(&w, "y", m, q, r->y)) || (st = put2(&w, "y_test", mh, q, r->yh)) ||
         (st = write_traces(&w, r)))
         return st;
-    if (r->pred && r->nrows > 0 && isfinite(r->score)) {
-        int bias = e->sec[HR_SEC_READOUT] ? hr_section_int(e->sec[HR_SEC_READOUT], "bias") : 0;
-        double *wt;
-        size_t rows;
-        if ((st = put2(&w, "pred", m, q, r->pred)) || (st = put2(&w, "pred_test", mh, q, r->predh)))
-            return st;
-        if ((st = hr_result_readout_weights(r, bias, &wt, &rows)))
-            return st;
-        st = put2(&w, "readout_weights", rows, q, wt);
-        free(wt);
-        if (st)
+    if (r->weights && r->pred) {
+        size_t rows = n + (r->bias ? 1 : 0);
+        if ((st = put2(&w, "pred", m, q, r->pred)) ||
+            (st = put2(&w, "pred_test", mh, q, r->predh)) ||
+            (st = put2(&w, "readout_weights", rows, q, r->weights)))
             return st;
     }
     const hr_section *ss = e->sec[HR_SEC_SUBSTRATE];

@@ -15,6 +15,7 @@
 #include <stddef.h>
 
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 #include "reservoir/substrate.h"
 
 enum hr_npy_dtype { HR_NPY_F64 = 0, HR_NPY_I32 = 1, HR_NPY_C128 = 2 };
@@ -36,7 +37,8 @@ int hr_npy_header(int dtype, int ndim, const size_t *shape, char *buf, size_t si
  * `dir`, each name prefixed by `prefix` ("" or e.g. "cell3_"):
  *   X, X_test          readout matrix rows (training / held-out), float64
  *   y, y_test          targets;  pred, pred_test  the trained readout's predictions
- *   readout_weights    (columns + bias) x outputs: pred = X w (+ last row)
+ *   readout_weights    (columns + bias) x outputs: pred = X w (+ the last row, the
+ *                      intercept, if readout.bias), if a readout was trained
  *   traces             runs x probes x samples (NaN-padded if runs differ), if kept
  * and the substrate's parameters as evaluated (esn: W, W_in, bias; lru:
  * Lambda, B, C (complex128), D; float64 values as used, i.e. dequantized if
@@ -44,7 +46,7 @@ int hr_npy_header(int dtype, int ndim, const size_t *shape, char *buf, size_t si
  * a trailing axis of 2 for the real and imaginary parts of complex ones)
  * and the row scales *_scale, value = scale[row] x code). `sub` is the open
  * substrate that ran (NULL: one is opened from e's substrate settings,
- * which draws the same weights). Substrates other than esn and lru export
+ * which draws the same weights; hr_worker_substrate gives the worker's). Substrates other than esn and lru export
  * no parameters. */
 int hr_npy_write_result(const char *dir, const char *prefix, const hr_experiment *e,
                         const hr_result *r, const hr_substrate *sub);

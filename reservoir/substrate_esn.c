@@ -136,6 +136,8 @@ static int esn_costs(const void *state, hr_costs *out)
     return HR_OK;
 }
 
+static const char *const esn_example[] = {"units=20", "inputs=2", "dt=0.5", "nprobes=5", NULL};
+
 const hr_substrate_type hr_substrate_esn = {
     .base = {.version = HR_SUBSTRATE_VERSION,
              .cls = HR_CLASS_SUBSTRATE,
@@ -150,6 +152,8 @@ const hr_substrate_type hr_substrate_esn = {
     .close = esn_close,
     .probe_info = esn_probe_info,
     .costs = esn_costs,
+    .example = esn_example,
+    .example_sources = 2,
 };
 
 const hr_esn *hr__substrate_esn_net(const hr_substrate *s)

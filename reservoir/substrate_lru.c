@@ -150,6 +150,9 @@ static int lru_costs(const void *state, hr_costs *out)
     return HR_OK;
 }
 
+static const char *const lru_example[] = {"units=8", "inputs=2", "outputs=6", "trace=output",
+                                          "nonlinearity=tanh", "dt=0.5", NULL};
+
 const hr_substrate_type hr_substrate_lru = {
     .base = {.version = HR_SUBSTRATE_VERSION,
              .cls = HR_CLASS_SUBSTRATE,
@@ -164,6 +167,8 @@ const hr_substrate_type hr_substrate_lru = {
     .close = lru_close,
     .probe_info = lru_probe_info,
     .costs = lru_costs,
+    .example = lru_example,
+    .example_sources = 2,
 };
 
 const hr_lru *hr__substrate_lru_net(const hr_substrate *s)
