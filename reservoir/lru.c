@@ -104,7 +104,8 @@ hr_lru_params hr_lru_params_default(void)
     hr_lru_params p = {.units = 64, .inputs = 1, .outputs = 0, .init = HR_LRU_RING,
                        .r_min = 0.4, .r_max = 0.99, .theta_max = M_PI, .normalize = 1,
                        .a_min = 0.01, .a_max = 0.5, .w_max = M_PI, .delta = 1, .b_scale = 1,
-                       .c_scale = 1, .d_scale = 0, .nonlin = HR_LRU_NONE, .seed = 1, .density = 1};
+                       .c_scale = 1, .d_scale = 0, .nonlin = HR_LRU_NONE, .seed = 1, .density = 1,
+                       .input_density = 1};
     return p;
 }
 
@@ -365,8 +366,9 @@ int hr_lru_create(hr_lru **out, const hr_lru_params *p, const hr_fixed_spec *fx)
     if (p->init == HR_LRU_ZOH && !(p->a_min > 0 && p->a_min <= p->a_max && p->delta > 0))
         return HR_ERROR(HR_ERANGE, "lru zoh a_min = %g, a_max = %g, delta = %g (allowed: 0 < a_min "
                         "<= a_max, delta > 0: decaying modes)", p->a_min, p->a_max, p->delta);
-    if (!(p->density >= 0 && p->density <= 1))
-        return HR_ERROR(HR_ERANGE, "lru density %g (allowed: 0 .. 1)", p->density);
+    if (!(p->density >= 0 && p->density <= 1) || !(p->input_density >= 0 && p->input_density <= 1))
+        return HR_ERROR(HR_ERANGE, "lru density %g, input_density %g (allowed: 0 .. 1)",
+                        p->density, p->input_density);
     hr_lru *l = lru_alloc(n, m, h);
     size_t nb = (size_t)n * (size_t)m, nc = (size_t)h * (size_t)n;
     double *bre = calloc(nb ? nb : 1, sizeof *bre), *bim = calloc(nb ? nb : 1, sizeof *bim);
@@ -423,11 +425,9 @@ int hr_lru_create(hr_lru **out, const hr_lru_params *p, const hr_fixed_spec *fx)
     }
     for (size_t k = 0; k < (size_t)h * (size_t)m; k++)
         l->d[k] = p->d_scale != 0 ? p->d_scale * gsl_ran_gaussian_ziggurat(rng, 1.0) : 0;
-    if (p->density < 1) {
-        if ((st = prune_complex(bre, bim, nb, p->density)) ||
-            (st = prune_complex(cre, cim, nc, p->density)))
-            goto done;
-    }
+    if ((p->input_density < 1 && (st = prune_complex(bre, bim, nb, p->input_density))) ||
+        (p->density < 1 && (st = prune_complex(cre, cim, nc, p->density))))
+        goto done;
     st = finish(l, bre, bim, cre, cim, fx, out);
     l = NULL; /* finish owns it */
 done:

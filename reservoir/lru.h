@@ -17,7 +17,8 @@
  *         hold, as S5: Lambda = exp(Lambda_c Delta),
  *         B = Lambda_c^-1 (Lambda - 1) B_c.
  * B, B_c ~ (N(0,1) + i N(0,1)) b_scale / sqrt(2 m), C ~ (N(0,1) + i N(0,1))
- * c_scale / sqrt(2 n), D ~ N(0,1) d_scale. Pruning (B and C, by |entry|),
+ * c_scale / sqrt(2 n), D ~ N(0,1) d_scale. Pruning (C to density, B to
+ * input_density, by |entry|),
  * quantization and fixed point as reservoir/quant.h, with Lambda, B, C, D
  * quantized per unit row (real and imaginary parts share a row's scale). */
 #ifndef HR_LRU_H
@@ -44,12 +45,13 @@ typedef struct hr_lru_params {
     double b_scale, c_scale, d_scale;  /* scalings of the draws */
     int nonlin;       /* enum hr_lru_nonlin, g */
     unsigned long seed;
-    double density;   /* magnitude pruning of B and C (1: none) */
+    double density;   /* magnitude pruning of C (1: none) */
+    double input_density; /* magnitude pruning of B (1: none) */
 } hr_lru_params;
 
 /* 64 units, 1 input, 0 outputs, ring [0.4, 0.99], theta_max pi,
  * normalised; zoh a in [0.01, 0.5], w_max pi, Delta 1; b_scale 1,
- * c_scale 1, d_scale 0, no nonlinearity, seed 1, no pruning. */
+ * c_scale 1, d_scale 0, no nonlinearity, seed 1, no pruning (densities 1). */
 hr_lru_params hr_lru_params_default(void);
 
 /* Zero-order hold of one mode: lambda = exp(lc delta), b = (lambda - 1) / lc

@@ -24,6 +24,7 @@ typedef struct lru_settings {
     int nonlinearity;                 /* enum hr_lru_nonlin */
     int trace;                        /* enum hr_lru_trace */
     int seed;
+    double input_density;            /* pruning of B */
     hr_digital_settings d;
 } lru_settings;
 
@@ -46,6 +47,7 @@ static const hr_param_spec lru_params[] = {
     HR_CHOICE_AT(lru_settings, nonlinearity, "nonlinearity", HR_LRU_NONLIN_CHOICES, "none", "g applied to y elementwise"),
     HR_CHOICE_AT(lru_settings, trace, "trace", "state|output", "state", "traces: Re and Im of state units, or the outputs y"),
     HR_INT_AT(lru_settings, seed, "seed", 1, 0, 2147483647, "seed of the parameters"),
+    HR_NUMBER_AT(lru_settings, input_density, "input_density", 1, 0, 1, "magnitude pruning of B to this density (density prunes C)"),
     HR_DIGITAL_PARAMS(lru_settings, d, 2, 1),
     HR_PARAMS_END,
 };
@@ -92,6 +94,7 @@ static int lru_open(void *state, const hr_section *set)
     p.nonlin = s.nonlinearity;
     p.seed = (unsigned long)s.seed;
     p.density = s.d.density;
+    p.input_density = s.input_density;
     k->dt = s.d.dt;
     k->trace = s.trace;
     if ((st = hr_lru_create(&k->net, &p, &fx)))

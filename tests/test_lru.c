@@ -201,7 +201,8 @@ static void test_outputs(void **state)
 }
 
 /* Costs: 4 real MACs per lambda, 2 per nonzero of B and C, 1 per nonzero of
- * D; pruning B and C to 10% leaves round(0.1 x entries) nonzeros each. */
+ * D; pruning C (density) and B (input_density) to 10% leaves round(0.1 x
+ * entries) nonzeros each. */
 static void test_costs_prune(void **state)
 {
     hr_lru_params p = hr_lru_params_default();
@@ -212,6 +213,7 @@ static void test_costs_prune(void **state)
     hr_lru *dense, *sparse;
     assert_status(hr_lru_create(&dense, &p, NULL), HR_OK);
     p.density = 0.1;
+    p.input_density = 0.1;
     assert_status(hr_lru_create(&sparse, &p, NULL), HR_OK);
     hr_costs c;
     hr_lru_costs(dense, &c);
