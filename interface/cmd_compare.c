@@ -802,7 +802,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: hydrores compare FILE.xml [FILE.xml ...] --out DIR [--sweep NAME=V1,V2,...]\n"
-            "                        [--set NAME=VALUE] [--npy] [--threads N] [--force] [--quiet]\n\n"
+            "                        [--set NAME=VALUE] [--npy] [--threads N] [--force] [--quiet]\n"
+            "       hydrores compare FILE.xml [FILE.xml ...] --list [--sweep ...] [--set ...]\n\n"
             "Runs every cell (a variant of a compare file x each of its tasks, or an experiment\n"
             "file) through the same task, readout training and scoring, and writes into DIR:\n"
             "  compare.csv   one row per cell: score (held-out), ranks, synaptic operations,\n"
@@ -815,7 +816,8 @@ static void usage(FILE *f)
             "  --sweep NAME=V1,V2,...  run each cell having setting NAME once per value\n"
             "                          (e.g. substrate.bits=16,8,6,4); repeatable: products\n"
             "  --set NAME=VALUE        override a setting in every cell that has it\n"
-            "  --threads N             cells evaluated side by side (default 1: clean timings)\n");
+            "  --threads N             cells evaluated side by side (default 1: clean timings)\n"
+            "  --list                  print the cells (label, substrate, task) and stop\n");
 }
 
 int hr_cmd_compare(int argc, char **argv)
@@ -827,7 +829,7 @@ int hr_cmd_compare(int argc, char **argv)
     plan p;
     memset(&p, 0, sizeof p);
     const char *files[256], *out = NULL;
-    int nfiles = 0, npy = 0, force = 0, quiet = 0, threads = 1, st = HR_OK;
+    int nfiles = 0, npy = 0, force = 0, quiet = 0, threads = 1, list = 0, st = HR_OK;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         int needs = strcmp(a, "--out") == 0 || strcmp(a, "--sweep") == 0 ||
@@ -860,6 +862,8 @@ int hr_cmd_compare(int argc, char **argv)
             threads = (int)t;
         } else if (strcmp(a, "--npy") == 0) {
             npy = 1;
+        } else if (strcmp(a, "--list") == 0) {
+            list = 1;
         } else if (strcmp(a, "--force") == 0) {
             force = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
@@ -875,7 +879,7 @@ int hr_cmd_compare(int argc, char **argv)
             return HR_EXIT_USAGE;
         }
     }
-    if (nfiles == 0 || !out) {
+    if (nfiles == 0 || (!out && !list)) {
         fprintf(stderr, "hydrores compare: missing %s (see hydrores compare --help)\n",
                 nfiles == 0 ? "FILE.xml" : "--out DIR");
         return HR_EXIT_USAGE;
@@ -891,6 +895,15 @@ int hr_cmd_compare(int argc, char **argv)
     for (int i = 0; i < p.ncells && !st; i++)
         if ((st = hr_experiment_check(p.cells[i].e)))
             hr_error_prefix(st, "cell %s", p.cells[i].label);
+    if (!st && list) {
+        for (int i = 0; i < p.ncells; i++)
+            printf("%s %s %s\n", p.cells[i].label, p.cells[i].e->sec[HR_SEC_SUBSTRATE]->kind,
+                   p.cells[i].task);
+        for (int i = 0; i < p.ncells; i++)
+            hr_experiment_destroy(p.cells[i].e);
+        free(p.cells);
+        return HR_EXIT_OK;
+    }
     hr_outdir od;
     if (!st && (st = hr_outdir_begin(&od, out, force))) {
         fprintf(stderr, "hydrores compare: %s\n", hr_error_message());

@@ -109,6 +109,12 @@ EOF
 then ok "numpy loads the .npy files: $(cat "$T/py")"
 else bad "numpy check"; cat "$T/py"; fi
 
+# The shipped comparison loads: 10 variants x 2 tasks.
+n=$($H compare configs/compare-narma10.xml --list 2>"$T/err" | wc -l)
+[ "$n" -eq 20 ] && ok "configs/compare-narma10.xml: 20 cells" || { bad "configs/compare-narma10.xml: $n cells"; cat "$T/err"; }
+n=$($H compare tests/compare-small.xml --list --sweep substrate.density=1,0.5 2>"$T/err" | wc -l)
+[ "$n" -eq 16 ] && ok "a second sweep multiplies the cells (16)" || { bad "two sweeps: $n cells"; cat "$T/err"; }
+
 # Bad input.
 $H compare tests/compare-small.xml >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "out DIR" "$T/err" && ok "missing --out: exit 2" || bad "missing --out: exit $rc"
