@@ -661,14 +661,22 @@ void hr_esn_set_state(hr_esn *e, const double *x)
 static void step_float(hr_esn *e, const double *u)
 {
     int n = e->n;
-    hr_csr_gemv(&e->w, e->x, e->pre);
+    double *restrict pre = e->pre, *restrict x = e->x;
+    const double *restrict pin = e->pin, *restrict b = e->b;
+    hr_csr_gemv(&e->w, x, pre);
     if (e->m > 0)
         hr_csr_gemv(&e->win, u, e->pin);
+    else
+        memset(e->pin, 0, (size_t)n * sizeof *e->pin);
     double lr = e->lr, keep = 1 - lr;
-    for (int i = 0; i < n; i++) {
-        double s = e->pre[i] + (e->m > 0 ? e->pin[i] : 0) + e->b[i];
-        double f = e->act == HR_ACT_TANH ? tanh(s) : s;
-        e->x[i] = lr == 1 ? f : keep * e->x[i] + lr * f;
+    if (e->act == HR_ACT_TANH) {
+#pragma omp simd
+        for (int i = 0; i < n; i++)
+            x[i] = keep * x[i] + lr * hr_tanh(pre[i] + pin[i] + b[i]);
+    } else {
+#pragma omp simd
+        for (int i = 0; i < n; i++)
+            x[i] = keep * x[i] + lr * (pre[i] + pin[i] + b[i]);
     }
 }
 
@@ -693,7 +701,7 @@ static void step_fixed(hr_esn *e, const double *u)
         pre = hr_fx_saturate(pre, prebits);
         int32_t a;
         if (e->act == HR_ACT_TANH)
-            a = hr_fx_from_double(tanh(ldexp((double)pre, -e->sfrac)), e->sbits, e->sfrac, rm, rng);
+            a = hr_fx_from_double(hr_tanh(ldexp((double)pre, -e->sfrac)), e->sbits, e->sfrac, rm, rng);
         else
             a = hr_fx_saturate(pre, e->sbits);
         if (e->lr == 1)

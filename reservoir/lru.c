@@ -17,6 +17,7 @@
  * so the integer layer is stable too. */
 #include "reservoir/lru.h"
 #include "base/status.h"
+#include "reservoir/esn.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
@@ -463,7 +464,7 @@ static double nonlin(int g, double y)
 {
     switch (g) {
     case HR_LRU_TANH:
-        return tanh(y);
+        return hr_tanh(y);
     case HR_LRU_RELU:
         return y > 0 ? y : 0;
     case HR_LRU_GELU:
