@@ -131,4 +131,44 @@ $H compare "$T/bad.xml" --out "$T/x" >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 2 ] && ok "not XML: exit 2" || { bad "not XML: exit $rc"; cat "$T/err"; }
 $H compare tests/compare-small.xml --out "$T/c" >"$T/out" 2>"$T/err"; rc=$?
 [ $rc -eq 2 ] && grep -q "already exists" "$T/err" && ok "existing --out kept without --force" || { bad "existing --out: exit $rc"; cat "$T/err"; }
+
+# Fuzz the compare-file reader (a total reader: every input gets exit 0 or
+# 2 with a message, never a crash or another status): 300 mutants of
+# tests/compare-small.xml, fixed seed (byte flips, truncations, duplicated
+# and dropped lines, odd attribute values), through --list.
+if $PY - "$T/fz" <<'EOF'
+import os, random, sys
+d = sys.argv[1]; os.makedirs(d)
+src = open("tests/compare-small.xml", "rb").read()
+rnd = random.Random(11)
+lines = src.split(b"\n")
+for i in range(300):
+    k = i % 5
+    if k == 0:
+        b = bytearray(src)
+        for _ in range(rnd.randint(1, 8)):
+            b[rnd.randrange(len(b))] = rnd.randrange(256)
+        out = bytes(b)
+    elif k == 1:
+        out = src[: rnd.randrange(len(src))]
+    elif k == 2:
+        l = lines[:]; j = rnd.randrange(len(l)); l.insert(j, l[rnd.randrange(len(l))]); out = b"\n".join(l)
+    elif k == 3:
+        l = lines[:]; del l[rnd.randrange(len(l))]; out = b"\n".join(l)
+    else:
+        vals = [b"", b"-1", b"1e999", b"nan", b"a b", b"x" * 300, b"substrate.", b".", b"=", b"0,,"]
+        out = src.replace(b'values="0 8"', b'values="' + rnd.choice(vals) + b'"', 1) \
+                 .replace(b'label="esn30"', b'label="' + rnd.choice(vals) + b'"', 1) \
+                 .replace(b'name="encoder.low0"', b'name="' + rnd.choice(vals) + b'"', 1)
+    open(f"{d}/m{i:03d}.xml", "wb").write(out)
+EOF
+then
+    bad_rc=0
+    for f in "$T"/fz/m*.xml; do
+        $H compare "$f" --list >/dev/null 2>"$T/fz.err"; rc=$?
+        if [ $rc -ne 0 ] && [ $rc -ne 2 ]; then bad_rc=$((bad_rc + 1)); echo "    $f: exit $rc"; head -3 "$T/fz.err"; fi
+        if [ $rc -eq 2 ] && [ ! -s "$T/fz.err" ]; then bad_rc=$((bad_rc + 1)); echo "    $f: exit 2 without a message"; fi
+    done
+    [ $bad_rc -eq 0 ] && ok "300 mutated compare files: exit 0 or 2 with a message" || bad "$bad_rc mutants crashed or exited oddly"
+else bad "could not make the fuzz inputs"; fi
 exit $fail
