@@ -14,10 +14,10 @@ fail=0
 ok() { echo "  ok   $1"; }
 bad() { echo "  FAIL $1"; fail=1; }
 
-small="--set task.washout=30 --set task.train=200 --set task.test=100 --set evolve.population=8 --quiet"
+small="--set task.washout=30 --set task.train=150 --set task.test=80 --set evolve.population=8 --quiet"
 check() { # name config extra-args
     name=$1; cfg=$2; shift 2
-    $H evolve "$cfg" --out "$T/$name" $small --max-evals 24 --seed 3 --threads 2 "$@" >"$T/$name.log" 2>&1 \
+    $H evolve "$cfg" --out "$T/$name" $small --max-evals 16 --seed 3 --threads 2 "$@" >"$T/$name.log" 2>&1 \
         || { bad "$name: evolve failed"; cat "$T/$name.log"; return; }
     [ -s "$T/$name/best.xml" ] && ok "$name: evolve wrote best.xml" || { bad "$name: no best.xml"; return; }
     distinct=$(awk -F, 'NR > 1 { print $0 }' "$T/$name/generations.csv" | wc -l)
