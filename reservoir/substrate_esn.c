@@ -28,7 +28,7 @@ typedef struct esn_settings {
 } esn_settings;
 
 static const hr_param_spec esn_params[] = {
-    HR_INT_AT(esn_settings, units, "units", 100, 1, 100000, "reservoir units n"),
+    HR_INT_AT(esn_settings, units, "units", 100, 1, 20000, "reservoir units n"),
     HR_INT_AT(esn_settings, inputs, "inputs", 1, 0, HR_STIMULUS_MAX_SOURCES, "input channels (stimulus source indices 0 .. inputs-1)"),
     HR_NUMBER_AT(esn_settings, sr, "sr", 0.9, 1e-6, 100, "spectral radius W is rescaled to (computed with ARPACK)"),
     HR_NUMBER_AT(esn_settings, lr, "lr", 1, 1e-6, 1, "leak rate: x = (1 - lr) x + lr tanh(W x + W_in u + b)"),

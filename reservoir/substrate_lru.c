@@ -29,9 +29,9 @@ typedef struct lru_settings {
 } lru_settings;
 
 static const hr_param_spec lru_params[] = {
-    HR_INT_AT(lru_settings, units, "units", 64, 1, 1000000, "complex state units n"),
+    HR_INT_AT(lru_settings, units, "units", 64, 1, 100000, "complex state units n"),
     HR_INT_AT(lru_settings, inputs, "inputs", 1, 0, HR_STIMULUS_MAX_SOURCES, "input channels (stimulus source indices 0 .. inputs-1)"),
-    HR_INT_AT(lru_settings, outputs, "outputs", 0, 0, 1000000, "outputs h of y = g(Re(C x) + D u) (0: none)"),
+    HR_INT_AT(lru_settings, outputs, "outputs", 0, 0, 100000, "outputs h of y = g(Re(C x) + D u) (0: none)"),
     HR_CHOICE_AT(lru_settings, init, "init", "ring|zoh", "ring", "ring: the LRU's initialisation; zoh: continuous-time modes discretised by zero-order hold (S5)"),
     HR_NUMBER_AT(lru_settings, r_min, "r_min", 0.4, 0, 0.999999, "ring: smallest |lambda|"),
     HR_NUMBER_AT(lru_settings, r_max, "r_max", 0.99, 0, 0.999999, "ring: largest |lambda| (below 1: stable)"),
