@@ -26,8 +26,8 @@ BUILD    ?= build/generic
 else
 OPT      ?= -O2 -march=native
 endif
-# No fused multiply-add contraction: results are the same bits in the normal
-# and the sanitizer build (and on resume by either).
+# No fused multiply-add contraction (and see kdv_spectral.c): results are the
+# same bits in the normal, sanitizer and portable builds (tests/cross_builds.sh).
 FPFLAGS   = -ffp-contract=off
 WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wcast-align \
