@@ -14,7 +14,8 @@
 #include <stdlib.h>
 
 /* Substrates (reservoir/substrate_*.c, interface/ drivers). */
-extern const hr_substrate_type hr_substrate_kdv, hr_substrate_tank;
+extern const hr_substrate_type hr_substrate_kdv, hr_substrate_tank, hr_substrate_esn,
+    hr_substrate_lru;
 /* Encoders (reservoir/encoder.c). */
 extern const hr_encoder_type hr_encoder_amplitude, hr_encoder_frequency, hr_encoder_phase,
     hr_encoder_digits, hr_encoder_stream;
@@ -34,6 +35,8 @@ static const hr_optimizer_type *const optimizers[] = {
 static const hr_substrate_type *const substrates[] = {
     &hr_substrate_kdv,
     &hr_substrate_tank,
+    &hr_substrate_esn,
+    &hr_substrate_lru,
 };
 
 static const hr_encoder_type *const encoders[] = {

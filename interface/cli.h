@@ -13,6 +13,7 @@ int hr_cmd_simulate(int argc, char **argv);
 int hr_cmd_schema(int argc, char **argv);
 int hr_cmd_evolve(int argc, char **argv);
 int hr_cmd_help(int argc, char **argv);
+int hr_cmd_compare(int argc, char **argv);
 int hr_cmd_plot(int argc, char **argv);
 
 #include <stdio.h>
