@@ -14,7 +14,7 @@
 #include <string.h>
 
 enum { OPT_OUT = 256, OPT_SET, OPT_GENOME, OPT_FORCE, OPT_RESUME, OPT_SEED, OPT_THREADS,
-       OPT_MAX_EVALS, OPT_TIME_LIMIT, OPT_QUIET, OPT_NO_PLOTS };
+       OPT_MAX_EVALS, OPT_TIME_LIMIT, OPT_QUIET, OPT_NO_PLOTS, OPT_NPY };
 
 /* Parses a number option: whole >= 0 (isint) or seconds >= 0. */
 static int number_opt(const char *cmd, const char *name, const char *val, int isint, double *out)
@@ -58,6 +58,7 @@ int hr_cli_parse(int argc, char **argv, hr_cli_opts *o, int allow_evolve)
         {"force", no_argument, NULL, OPT_FORCE},
         {"quiet", no_argument, NULL, OPT_QUIET},
         {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
+        {"npy", no_argument, NULL, OPT_NPY},
         {NULL, 0, NULL, 0},
     };
     optind = 0; /* reset: getopt_long may have run for another command */
@@ -89,6 +90,9 @@ int hr_cli_parse(int argc, char **argv, hr_cli_opts *o, int allow_evolve)
             break;
         case OPT_NO_PLOTS:
             o->no_plots = 1;
+            break;
+        case OPT_NPY:
+            o->npy = 1;
             break;
         case OPT_RESUME:
             o->resume = 1;

@@ -40,6 +40,7 @@ typedef struct hr_cli_opts {
     double time_limit;               /* --time-limit seconds (0 = none) */
     int quiet;                       /* --quiet */
     int no_plots;                    /* --no-plots: no figures at the end */
+    int npy;                         /* --npy (run): the arrays as NumPy files too */
 } hr_cli_opts;
 
 /* Parses the options; prints the problem and returns HR_EXIT_USAGE if bad. */

@@ -830,6 +830,7 @@ int hr_cmd_compare(int argc, char **argv)
     memset(&p, 0, sizeof p);
     const char *files[256], *out = NULL;
     int nfiles = 0, npy = 0, force = 0, quiet = 0, threads = 1, list = 0, st = HR_OK;
+    hr_cli_opts plots = {0}; /* only no_plots is used */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
         int needs = strcmp(a, "--out") == 0 || strcmp(a, "--sweep") == 0 ||
@@ -868,6 +869,8 @@ int hr_cmd_compare(int argc, char **argv)
             force = 1;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = 1;
+        } else if (strcmp(a, "--no-plots") == 0) {
+            plots.no_plots = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "hydrores compare: unknown option '%s' (see hydrores compare --help)\n",
                     a);
@@ -944,6 +947,8 @@ int hr_cmd_compare(int argc, char **argv)
         st = write_md(&od, &p, quiet ? NULL : stdout);
     if (!st)
         st = write_config(&od, &p);
+    if (!st)
+        hr_cli_plots(&plots, "compare", od.tmp);
     if (!st)
         st = hr_outdir_commit(&od);
     int rc = HR_EXIT_OK;

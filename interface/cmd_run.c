@@ -4,6 +4,7 @@
 #include "interface/outdir.h"
 #include "interface/plot_folder.h"
 #include "tasks/tasks.h"
+#include "interface/npy.h"
 #include "base/status.h"
 #include "reservoir/experiment.h"
 
@@ -202,6 +203,9 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
                    "                    readout.t2) or a gene (its value in 0 .. 1); repeatable\n"
                    "  --genome V1,...   all genes at once, in declaration order\n"
                    "  --force           replace DIR if it exists (only once results are complete)\n"
+                   "  --npy             also the arrays as NumPy .npy files: X.npy, targets,\n"
+                   "                    predictions, readout weights, traces, the substrate's\n"
+                   "                    weights (esn, lru)\n"
                    "  --no-plots        no figures (by default traces.png, readout.png and, for\n"
                    "                    regression and time series, prediction.png)\n");
         return HR_EXIT_OK;
@@ -250,6 +254,8 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
         st = write_runs(&od, hr_worker_task(w), r.ntraces);
     for (int k = 0; !st && simulate && r.snapshots && k < r.ntraces; k++)
         st = write_snapshot(&od, &r, k);
+    if (!st && o.npy && !simulate)
+        st = hr_npy_write_result(od.tmp, "", hr_worker_experiment(w), &r, hr_worker_substrate(w));
     if (!st)
         hr_cli_plots(&o, argv[0], od.tmp);
     if (!st)
