@@ -16,6 +16,7 @@
 #include "base/status.h"
 #include "interface/cli.h"
 #include "interface/config.h"
+#include "interface/mpi.h"
 #include "interface/outdir.h"
 #include "reservoir/evolution.h"
 #include "reservoir/experiment.h"
@@ -617,6 +618,27 @@ int hr_cmd_evolve(int argc, char **argv)
     evaluator.ctx = &pc;
     evaluator.log = hr_evo_log_to_file;
     evaluator.log_ctx = failures;
+    /* Under mpirun: the other ranks evaluate too (rank 0 keeps a serial
+     * substrate's single instance to itself). */
+    hr_evo_evaluator local = evaluator;
+    int serial = hr_substrate_flags_of(hr_worker_substrate(hr_evolution_worker(evn, 0))) &
+                 HR_SUBSTRATE_SERIAL;
+    if (hr_mpi_size() > 1 && !serial) {
+        if ((st = hr_mpi_evolve_begin(e, o.threads))) {
+            fprintf(stderr, "hydrores evolve: %s\n", hr_error_message());
+            rc = HR_EXIT_FAIL;
+            goto done;
+        }
+        evaluator.batch = hr_mpi_batch;
+        evaluator.batch_ctx = &local;
+        if (!o.quiet)
+            fprintf(stderr, "hydrores evolve: %d MPI ranks, %d evaluation threads on rank 0\n",
+                    hr_mpi_size(), nthreads);
+    } else if (hr_mpi_size() > 1 && !o.quiet) {
+        fprintf(stderr, "hydrores evolve: substrate '%s' is one shared instance: its runs stay "
+                "one queue on rank 0, the other %d ranks idle\n", e->sec[HR_SEC_SUBSTRATE]->kind,
+                hr_mpi_size() - 1);
+    }
     hr_evo_run_options ro = {.budget = {.max_evaluations = budget, .time_limit = o.time_limit},
                              .checkpoint = rf.ckpt, .checkpoint_every = 1, .stop = &stop_flag,
                              .progress = on_progress, .progress_ctx = &pc};

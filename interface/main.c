@@ -1,5 +1,6 @@
 /* main.c — the `hydrores` command-line program: a table of subcommands. */
 #include "interface/cli.h"
+#include "interface/mpi.h"
 #include "base/status.h"
 
 #include <stdio.h>
@@ -31,9 +32,25 @@ static void usage(FILE *f)
     fprintf(f, "\n'hydrores COMMAND --help' describes one command.\n");
 }
 
+static int run_command(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     hr_init();
+    /* Under mpirun (the MPI build): rank 0 runs the command; the other ranks
+     * evaluate for an evolution and do nothing for other commands. */
+    if (hr_mpi_init(&argc, &argv) > 0) {
+        int rc = argc > 1 && strcmp(argv[1], "evolve") == 0 ? hr_mpi_worker_main() : 0;
+        hr_mpi_finish();
+        return rc;
+    }
+    int rc = run_command(argc, argv);
+    hr_mpi_finish();
+    return rc;
+}
+
+static int run_command(int argc, char **argv)
+{
     if (argc < 2) {
         usage(stderr);
         return HR_EXIT_USAGE;
