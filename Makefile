@@ -150,9 +150,9 @@ test-run: all $(if $(MPI_BIN),mpi)
 bench: deps
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: all
+bench-run: all $(if $(MPI_BIN),mpi)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
-	@for b in bench/*.sh; do [ -f "$$b" ] || continue; echo "== $$b"; HYDRORES=$(BIN) sh $$b || exit 1; done
+	@for b in bench/*.sh; do [ -f "$$b" ] || continue; echo "== $$b"; HYDRORES=$(BIN) HYDRORES_MPI=$(MPI_BIN) sh $$b || exit 1; done
 
 run: deps
 	@$(MAKE) --no-print-directory run-only
