@@ -249,16 +249,18 @@ int hr_loihi_lif_create(hr_loihi_lif **out, int n, int du, int dv, int32_t vth)
     if (!p)
         return HR_ERROR(HR_ENOMEM, "out of memory for Loihi neurons");
     p->n = n;
-    p->du = du;
-    p->dv = dv;
     p->vth = vth;
+    p->du = malloc(((size_t)n + 1) * sizeof *p->du);
+    p->dv = malloc(((size_t)n + 1) * sizeof *p->dv);
     p->bias = calloc((size_t)n + 1, sizeof *p->bias);
     p->u = calloc((size_t)n + 1, sizeof *p->u);
     p->v = calloc((size_t)n + 1, sizeof *p->v);
-    if (!p->bias || !p->u || !p->v) {
+    if (!p->du || !p->dv || !p->bias || !p->u || !p->v) {
         hr_loihi_lif_destroy(p);
         return HR_ERROR(HR_ENOMEM, "out of memory for %d Loihi neurons", n);
     }
+    for (int i = 0; i < n; i++)
+        hr_loihi_lif_set_decay(p, i, du, dv);
     *out = p;
     return HR_OK;
 }
@@ -267,10 +269,18 @@ void hr_loihi_lif_destroy(hr_loihi_lif *p)
 {
     if (!p)
         return;
+    free(p->du);
+    free(p->dv);
     free(p->bias);
     free(p->u);
     free(p->v);
     free(p);
+}
+
+void hr_loihi_lif_set_decay(hr_loihi_lif *p, int i, int du, int dv)
+{
+    p->du[i] = (int16_t)du;
+    p->dv[i] = (int16_t)dv;
 }
 
 void hr_loihi_lif_set_bias(hr_loihi_lif *p, int i, int32_t mant, int exp)
@@ -288,10 +298,11 @@ void hr_loihi_lif_reset(hr_loihi_lif *p)
 int hr_loihi_lif_step(hr_loihi_lif *p, const int32_t *a_in, int32_t *spike)
 {
     const int64_t max_uv = INT64_C(1) << 23;
-    const int64_t ku = 4096 - (p->du + 1), kv = 4096 - p->dv;
     const int64_t vth = (int64_t)p->vth << 6;
     int nspk = 0;
     for (int i = 0; i < p->n; i++) {
+        /* decay_unity - (du + ds_offset), ds_offset = 1; dm_offset = 0. */
+        const int64_t ku = 4096 - (p->du[i] + 1), kv = 4096 - p->dv[i];
         int32_t du = (int32_t)decay_shift((int64_t)p->u[i] * ku);
         int32_t u = wrap32((int64_t)du + shl32(a_in[i], 6));
         if (u > max_uv)

@@ -67,21 +67,27 @@ long hr_loihi_conn_accumulate(hr_loihi_conn *c, const int32_t *s);
  * sum). */
 void hr_loihi_conn_deliver(const hr_loihi_conn *c, int32_t *a_in);
 
-/* A population of CUBA-LIF neurons (PyLifModelBitAcc). */
+/* A population of CUBA-LIF neurons (PyLifModelBitAcc). Lava's du and dv
+ * are scalars of a process; neurons with decays of their own are the
+ * neurons of several LIF processes updated in the same step. */
 typedef struct hr_loihi_lif {
     int n;          /* neurons */
-    int du, dv;     /* current and voltage decays, 0 .. 4095 */
+    int16_t *du, *dv; /* per neuron: current and voltage decays, 0 .. 4095 */
     int32_t vth;    /* threshold mantissa, 0 .. 131071 (compared as vth << 6) */
     int32_t *bias;  /* effective bias per neuron: bias_mant << bias_exp (>> if negative) */
     int32_t *u;     /* current (24-bit, wraps) */
     int32_t *v;     /* voltage (24-bit, clips) */
 } hr_loihi_lif;
 
-/* Allocates n neurons with zero state and zero bias. On failure *out is NULL. */
+/* Allocates n neurons with zero state and zero bias, all with decays du
+ * and dv. On failure *out is NULL. */
 int hr_loihi_lif_create(hr_loihi_lif **out, int n, int du, int dv, int32_t vth);
 
 /* Frees; NULL is allowed. */
 void hr_loihi_lif_destroy(hr_loihi_lif *p);
+
+/* Sets neuron i's decays (0 .. 4095 each; the caller checks). */
+void hr_loihi_lif_set_decay(hr_loihi_lif *p, int i, int du, int dv);
 
 /* Sets neuron i's bias from mantissa and exponent as Lava's scale_bias does. */
 void hr_loihi_lif_set_bias(hr_loihi_lif *p, int i, int32_t mant, int exp);

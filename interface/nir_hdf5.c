@@ -1,0 +1,785 @@
+/* nir_hdf5.c — NIR graph files through libhdf5 (layout of nir.write /
+ * nir.read in nir/serialization.py of neuromorphs/NIR 7232ada).
+ *
+ * Reading is total: every object is checked for its kind (group or
+ * dataset), type class, rank and size before it is read, sizes are bounded,
+ * and HDF5's own error printing is off (its errors become statuses with the
+ * file's name and the object's path). */
+#include "interface/nir.h"
+#include "base/atomic.h"
+#include "base/status.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <hdf5.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_NODES 100000
+#define MAX_EDGES 1000000
+#define MAX_ELEMENTS 100000000ULL /* per dataset */
+#define MAX_STRING 4096
+
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+
+static void quiet_hdf5(void)
+{
+    H5open();
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+/* HDF5 is built without thread safety on Debian: one reader or writer at a
+ * time in this process. */
+static pthread_mutex_t h5_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- Reading helpers ---- */
+
+typedef struct reader {
+    const char *path;   /* the file (for messages) */
+    hid_t file;
+    hr_nir_graph *g;
+} reader;
+
+/* Does `name` exist under `loc` as a link? (Never fails loudly.) */
+static int has_link(hid_t loc, const char *name)
+{
+    return H5Lexists(loc, name, H5P_DEFAULT) > 0;
+}
+
+/* The kind of object at loc/name: H5O_TYPE_GROUP, _DATASET, or -1. */
+static int object_kind(hid_t loc, const char *name)
+{
+    H5O_info_t info;
+    if (!has_link(loc, name))
+        return -1;
+    if (H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT) < 0)
+        return -1;
+    return (int)info.type;
+}
+
+/* Reads a scalar (or one-element) string dataset into buf. */
+static int read_string(const reader *r, hid_t loc, const char *name, const char *where,
+                       char *buf, size_t size)
+{
+    int st = HR_OK;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0)
+        return HR_ERROR(HR_ECORRUPT, "%s: %s/%s: cannot open the dataset (corrupt file?)",
+                        r->path, where, name);
+    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+    if (t < 0 || sp < 0) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: %s/%s: unreadable type or shape", r->path, where, name);
+        goto done;
+    }
+    if (H5Tget_class(t) != H5T_STRING) {
+        st = HR_ERROR(HR_EPARSE, "%s: %s/%s must be a string (found another type)", r->path,
+                      where, name);
+        goto done;
+    }
+    hssize_t npts = H5Sget_simple_extent_npoints(sp);
+    if (npts != 1) {
+        st = HR_ERROR(HR_EPARSE, "%s: %s/%s must be one string (found %lld)", r->path, where, name,
+                      (long long)npts);
+        goto done;
+    }
+    htri_t var = H5Tis_variable_str(t);
+    if (var < 0) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: %s/%s: unreadable string type", r->path, where, name);
+        goto done;
+    }
+    if (var) {
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5Tget_cset(t) == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
+        char *s = NULL;
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s) < 0 || !s) {
+            st = HR_ERROR(HR_ECORRUPT, "%s: %s/%s: cannot read the string", r->path, where, name);
+        } else if (strlen(s) >= size) {
+            st = HR_ERROR(HR_ERANGE, "%s: %s/%s: string of %zu bytes (allowed: at most %zu)",
+                          r->path, where, name, strlen(s), size - 1);
+        } else {
+            memcpy(buf, s, strlen(s) + 1);
+        }
+        if (s)
+            H5free_memory(s);
+        H5Tclose(mt);
+    } else {
+        size_t len = H5Tget_size(t);
+        if (len == 0 || len >= size) {
+            st = HR_ERROR(HR_ERANGE, "%s: %s/%s: string of %zu bytes (allowed: 1 .. %zu)",
+                          r->path, where, name, len, size - 1);
+            goto done;
+        }
+        hid_t mt = H5Tcopy(H5T_C_S1);
+        H5Tset_size(mt, len);
+        H5Tset_strpad(mt, H5T_STR_NULLPAD);
+        H5Tset_cset(mt, H5Tget_cset(t) == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
+        memset(buf, 0, size);
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+            st = HR_ERROR(HR_ECORRUPT, "%s: %s/%s: cannot read the string", r->path, where, name);
+        buf[len] = '\0';
+        /* Space padding (H5T_STR_SPACEPAD) leaves trailing blanks. */
+        for (size_t k = strlen(buf); k > 0 && buf[k - 1] == ' '; k--)
+            buf[k - 1] = '\0';
+        H5Tclose(mt);
+    }
+done:
+    if (t >= 0)
+        H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return st;
+}
+
+/* Reads a numeric dataset (any integer or float class) as doubles. */
+static int read_numeric(const reader *r, hid_t loc, const char *name, const char *where,
+                        int *rank, size_t dims[HR_NIR_MAX_RANK], double **v, int *is_int)
+{
+    *v = NULL;
+    int st = HR_OK;
+    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
+    if (d < 0)
+        return HR_ERROR(HR_ECORRUPT, "%s: %s/%s: cannot open the dataset (corrupt file?)",
+                        r->path, where, name);
+    hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+    if (t < 0 || sp < 0) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: %s/%s: unreadable type or shape", r->path, where, name);
+        goto done;
+    }
+    H5T_class_t cls = H5Tget_class(t);
+    if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+        st = HR_ERROR(HR_EPARSE, "%s: %s/%s must be numeric (integers or floats; found HDF5 "
+                      "type class %d)", r->path, where, name, (int)cls);
+        goto done;
+    }
+    *is_int = cls == H5T_INTEGER;
+    int rk = H5Sget_simple_extent_ndims(sp);
+    if (rk < 0 || rk > HR_NIR_MAX_RANK) {
+        st = HR_ERROR(rk < 0 ? HR_ECORRUPT : HR_ERANGE, "%s: %s/%s has rank %d (allowed: 0 .. %d)",
+                      r->path, where, name, rk, HR_NIR_MAX_RANK);
+        goto done;
+    }
+    hsize_t hd[HR_NIR_MAX_RANK] = {0};
+    if (rk > 0 && H5Sget_simple_extent_dims(sp, hd, NULL) < 0) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: %s/%s: unreadable shape", r->path, where, name);
+        goto done;
+    }
+    unsigned long long n = 1;
+    for (int k = 0; k < rk; k++) {
+        if (hd[k] > MAX_ELEMENTS || (hd[k] && n > MAX_ELEMENTS / hd[k])) {
+            st = HR_ERROR(HR_ERANGE, "%s: %s/%s is too large (allowed: at most %llu elements)",
+                          r->path, where, name, MAX_ELEMENTS);
+            goto done;
+        }
+        n *= hd[k];
+        dims[k] = (size_t)hd[k];
+    }
+    *rank = rk;
+    *v = malloc((size_t)(n ? n : 1) * sizeof **v);
+    if (!*v) {
+        st = HR_ERROR(HR_ENOMEM, "out of memory reading %s/%s of %s", where, name, r->path);
+        goto done;
+    }
+    if (n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *v) < 0)
+        st = HR_ERROR(HR_ECORRUPT, "%s: %s/%s: cannot read the data (corrupt or truncated file?)",
+                      r->path, where, name);
+done:
+    if (st) {
+        free(*v);
+        *v = NULL;
+    }
+    if (t >= 0)
+        H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return st;
+}
+
+/* The names of the links of a group, in name order (NIR reads by name). */
+typedef struct names {
+    int n, cap;
+    char **v;
+    int overflow;
+} names;
+
+static herr_t collect(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+    names *ns = data;
+    if (ns->n >= MAX_NODES) {
+        ns->overflow = 1;
+        return 1;
+    }
+    if (ns->n == ns->cap) {
+        int cap = ns->cap ? 2 * ns->cap : 16;
+        char **v = realloc(ns->v, (size_t)cap * sizeof *v);
+        if (!v)
+            return -1;
+        ns->v = v;
+        ns->cap = cap;
+    }
+    if (!(ns->v[ns->n] = strdup(name)))
+        return -1;
+    ns->n++;
+    return 0;
+}
+
+static void names_free(names *ns)
+{
+    for (int i = 0; i < ns->n; i++)
+        free(ns->v[i]);
+    free(ns->v);
+    memset(ns, 0, sizeof *ns);
+}
+
+static int list_group(const reader *r, hid_t grp, const char *where, names *ns)
+{
+    memset(ns, 0, sizeof *ns);
+    hsize_t idx = 0;
+    herr_t e = H5Literate(grp, H5_INDEX_NAME, H5_ITER_INC, &idx, collect, ns);
+    if (ns->overflow) {
+        names_free(ns);
+        return HR_ERROR(HR_ERANGE, "%s: %s has more than %d entries", r->path, where, MAX_NODES);
+    }
+    if (e < 0) {
+        names_free(ns);
+        return HR_ERROR(HR_ECORRUPT, "%s: %s: cannot list the group (corrupt file?)", r->path,
+                        where);
+    }
+    return HR_OK;
+}
+
+/* Reads a metadata group into the graph (node < 0) or a node. Strings and
+ * numeric scalars are kept; other entries (arrays, groups) are skipped:
+ * metadata is non-essential in NIR. */
+static int read_metadata(reader *r, hid_t loc, const char *where, int node)
+{
+    hid_t m = H5Gopen2(loc, "metadata", H5P_DEFAULT);
+    if (m < 0)
+        return HR_ERROR(HR_ECORRUPT, "%s: %s/metadata: cannot open the group", r->path, where);
+    char here[600];
+    snprintf(here, sizeof here, "%s/metadata", where);
+    names ns;
+    int st = list_group(r, m, here, &ns);
+    for (int i = 0; i < ns.n && !st; i++) {
+        if (object_kind(m, ns.v[i]) != H5O_TYPE_DATASET || strlen(ns.v[i]) >= 64)
+            continue;
+        hid_t d = H5Dopen2(m, ns.v[i], H5P_DEFAULT);
+        if (d < 0)
+            continue;
+        hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+        H5T_class_t cls = t >= 0 ? H5Tget_class(t) : H5T_NO_CLASS;
+        hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+        if (t >= 0)
+            H5Tclose(t);
+        if (sp >= 0)
+            H5Sclose(sp);
+        H5Dclose(d);
+        if (np != 1)
+            continue;
+        if (cls == H5T_STRING) {
+            char buf[MAX_STRING];
+            if (read_string(r, m, ns.v[i], here, buf, sizeof buf) == HR_OK)
+                st = hr_nir_add_meta(r->g, node, ns.v[i], buf, 0);
+            else
+                hr_error_clear();
+        } else if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+            int rank, isint;
+            size_t dims[HR_NIR_MAX_RANK];
+            double *v;
+            if (read_numeric(r, m, ns.v[i], here, &rank, dims, &v, &isint) == HR_OK) {
+                st = hr_nir_add_meta(r->g, node, ns.v[i], NULL, v[0]);
+                free(v);
+            } else {
+                hr_error_clear();
+            }
+        }
+    }
+    names_free(&ns);
+    H5Gclose(m);
+    return st;
+}
+
+/* Reads one node group /node/nodes/<name>. */
+static int read_node(reader *r, hid_t nodes, const char *name)
+{
+    char where[400];
+    snprintf(where, sizeof where, "/node/nodes/%.300s", name);
+    if (object_kind(nodes, name) != H5O_TYPE_GROUP)
+        return HR_ERROR(HR_EPARSE, "%s: %s is not a group (each node is a group holding its "
+                        "'type' and parameters)", r->path, where);
+    if (strlen(name) >= HR_NIR_NAME)
+        return HR_ERROR(HR_ERANGE, "%s: node name '%.40s...' is %zu bytes (allowed: at most %d)",
+                        r->path, name, strlen(name), HR_NIR_NAME - 1);
+    hid_t grp = H5Gopen2(nodes, name, H5P_DEFAULT);
+    if (grp < 0)
+        return HR_ERROR(HR_ECORRUPT, "%s: %s: cannot open the group", r->path, where);
+    int st = HR_OK;
+    names ns = {0};
+    char type[64];
+    if (object_kind(grp, "type") != H5O_TYPE_DATASET) {
+        int attr = H5Aexists(grp, "type") > 0;
+        st = HR_ERROR(HR_EPARSE, "%s: node '%s' has no 'type' dataset%s (NIR: KeyError: 'type')",
+                      r->path, name, attr ? " (it is stored as an attribute; NIR needs a dataset)"
+                                          : "");
+        goto done;
+    }
+    if ((st = read_string(r, grp, "type", where, type, sizeof type)))
+        goto done;
+    int t = hr_nir_type_parse(type);
+    if (t < 0) {
+        st = HR_ERROR(HR_EPARSE, "%s: node '%s' has unknown type '%s' (NIR 1.0 types: Affine, "
+                      "AvgPool2d, Conv1d, Conv2d, CubaLI, CubaLIF, Delay, Flatten, I, IF, Input, "
+                      "LI, LIF, Linear, NIRGraph, Output, Scale, SumPool2d, Threshold)", r->path,
+                      name, type);
+        goto done;
+    }
+    if (t == HR_NIR_GRAPH) {
+        st = HR_ERROR(HR_ENOTSUP, "%s: node '%s' is a nested NIRGraph (not supported: flatten "
+                      "the subgraph into its parent)", r->path, name);
+        goto done;
+    }
+    int idx;
+    if ((st = hr_nir_add_node(r->g, name, t, &idx)))
+        goto done;
+    if ((st = list_group(r, grp, where, &ns)))
+        goto done;
+    for (int i = 0; i < ns.n && !st; i++) {
+        const char *p = ns.v[i];
+        if (strcmp(p, "type") == 0)
+            continue;
+        if (strcmp(p, "metadata") == 0 && object_kind(grp, p) == H5O_TYPE_GROUP) {
+            st = read_metadata(r, grp, where, idx);
+            continue;
+        }
+        if (object_kind(grp, p) != H5O_TYPE_DATASET) {
+            st = HR_ERROR(HR_EPARSE, "%s: %s/%s is not a dataset (a node's parameters are "
+                          "datasets)", r->path, where, p);
+            break;
+        }
+        int rank, isint;
+        size_t dims[HR_NIR_MAX_RANK];
+        double *v;
+        if ((st = read_numeric(r, grp, p, where, &rank, dims, &v, &isint)))
+            break;
+        st = hr_nir_set_param(r->g, idx, p, rank, dims, v, isint);
+        free(v);
+        if (st)
+            st = hr_error_prefix(st, "%s", r->path);
+    }
+done:
+    names_free(&ns);
+    H5Gclose(grp);
+    return st;
+}
+
+/* Reads /node/edges: an (n, 2) string dataset (or an empty one). */
+static int read_edges(reader *r, hid_t node)
+{
+    if (object_kind(node, "edges") != H5O_TYPE_DATASET)
+        return HR_ERROR(HR_EPARSE, "%s: /node/edges is missing or not a dataset (NIR: KeyError: "
+                        "'edges')", r->path);
+    hid_t d = H5Dopen2(node, "edges", H5P_DEFAULT);
+    if (d < 0)
+        return HR_ERROR(HR_ECORRUPT, "%s: /node/edges: cannot open", r->path);
+    int st = HR_OK;
+    char **s = NULL;
+    char *fixed = NULL;
+    hsize_t dims[2] = {0, 0};
+    hid_t t = H5Dget_type(d), sp = H5Dget_space(d), mt = -1;
+    int rk = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+    hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    if (t < 0 || sp < 0 || rk < 0 || np < 0) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: /node/edges: unreadable type or shape", r->path);
+        goto done;
+    }
+    if (np == 0)
+        goto done; /* no edges (h5py writes an empty list as a (0,) float dataset) */
+    if (H5Tget_class(t) != H5T_STRING || rk != 2 ||
+        H5Sget_simple_extent_dims(sp, dims, NULL) < 0 || dims[1] != 2) {
+        st = HR_ERROR(HR_EPARSE, "%s: /node/edges must be an (n, 2) array of node names (found "
+                      "rank %d%s)", r->path, rk, H5Tget_class(t) != H5T_STRING ? ", not strings" : "");
+        goto done;
+    }
+    if (dims[0] > MAX_EDGES) {
+        st = HR_ERROR(HR_ERANGE, "%s: /node/edges has %llu edges (allowed: at most %d)", r->path,
+                      (unsigned long long)dims[0], MAX_EDGES);
+        goto done;
+    }
+    size_t n = (size_t)dims[0] * 2;
+    htri_t var = H5Tis_variable_str(t);
+    if (var < 0) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: /node/edges: unreadable string type", r->path);
+        goto done;
+    }
+    mt = H5Tcopy(H5T_C_S1);
+    size_t len = 0;
+    if (var) {
+        H5Tset_size(mt, H5T_VARIABLE);
+        H5Tset_cset(mt, H5Tget_cset(t) == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
+        s = calloc(n, sizeof *s);
+        if (!s) {
+            st = HR_ERROR(HR_ENOMEM, "out of memory reading the edges of %s", r->path);
+            goto done;
+        }
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0) {
+            st = HR_ERROR(HR_ECORRUPT, "%s: /node/edges: cannot read the names", r->path);
+            goto done;
+        }
+    } else {
+        len = H5Tget_size(t);
+        if (len == 0 || len > MAX_STRING) {
+            st = HR_ERROR(HR_ERANGE, "%s: /node/edges: strings of %zu bytes (allowed: 1 .. %d)",
+                          r->path, len, MAX_STRING);
+            goto done;
+        }
+        H5Tset_size(mt, len);
+        H5Tset_strpad(mt, H5T_STR_NULLPAD);
+        H5Tset_cset(mt, H5Tget_cset(t) == H5T_CSET_UTF8 ? H5T_CSET_UTF8 : H5T_CSET_ASCII);
+        fixed = calloc(n, len + 1);
+        char *raw = calloc(n, len);
+        if (!fixed || !raw) {
+            free(raw);
+            st = HR_ERROR(HR_ENOMEM, "out of memory reading the edges of %s", r->path);
+            goto done;
+        }
+        if (H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw) < 0) {
+            free(raw);
+            st = HR_ERROR(HR_ECORRUPT, "%s: /node/edges: cannot read the names", r->path);
+            goto done;
+        }
+        for (size_t k = 0; k < n; k++) {
+            memcpy(fixed + k * (len + 1), raw + k * len, len);
+            char *e = fixed + k * (len + 1);
+            for (size_t m = strlen(e); m > 0 && e[m - 1] == ' '; m--)
+                e[m - 1] = '\0';
+        }
+        free(raw);
+    }
+    for (size_t k = 0; k < (size_t)dims[0] && !st; k++) {
+        const char *a = var ? s[2 * k] : fixed + (2 * k) * (len + 1);
+        const char *b = var ? s[2 * k + 1] : fixed + (2 * k + 1) * (len + 1);
+        if (!a || !b) {
+            st = HR_ERROR(HR_EPARSE, "%s: /node/edges row %zu has an empty name", r->path, k);
+            break;
+        }
+        st = hr_nir_add_edge(r->g, a, b);
+        if (st)
+            st = hr_error_prefix(st, "%s: /node/edges row %zu", r->path, k);
+    }
+done:
+    if (s) {
+        if (mt >= 0 && sp >= 0)
+            H5Dvlen_reclaim(mt, sp, H5P_DEFAULT, s);
+        free(s);
+    }
+    free(fixed);
+    if (mt >= 0)
+        H5Tclose(mt);
+    if (t >= 0)
+        H5Tclose(t);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    return st;
+}
+
+static int check_version(reader *r)
+{
+    if (!has_link(r->file, "version"))
+        return HR_OK; /* nir.read does not read it either */
+    if (object_kind(r->file, "version") != H5O_TYPE_DATASET)
+        return HR_ERROR(HR_EPARSE, "%s: /version is not a dataset", r->path);
+    int st = read_string(r, r->file, "version", "", r->g->version, sizeof r->g->version);
+    if (st)
+        return st;
+    const char *v = r->g->version;
+    char *end;
+    errno = 0;
+    long major = strtol(v, &end, 10);
+    if (end == v || errno || (*end != '.' && *end != '\0'))
+        return HR_ERROR(HR_EPARSE, "%s: /version = '%s' is not a version number (allowed: 1.x.y, "
+                        "the NIR 1 layout)", r->path, v);
+    if (major != 1)
+        return HR_ERROR(HR_ENOTSUP, "%s: /version = '%s': NIR major version %ld (allowed: 1, the "
+                        "layout this reader implements)", r->path, v, major);
+    return HR_OK;
+}
+
+static int read_file(reader *r)
+{
+    int st = check_version(r);
+    if (st)
+        return st;
+    if (object_kind(r->file, "node") != H5O_TYPE_GROUP)
+        return HR_ERROR(HR_EPARSE, "%s: no /node group (not a NIR graph file?)", r->path);
+    hid_t node = H5Gopen2(r->file, "node", H5P_DEFAULT);
+    if (node < 0)
+        return HR_ERROR(HR_ECORRUPT, "%s: /node: cannot open the group", r->path);
+    char type[64];
+    names ns = {0};
+    if (object_kind(node, "type") != H5O_TYPE_DATASET) {
+        st = HR_ERROR(HR_EPARSE, "%s: /node has no 'type' dataset (NIR: KeyError: 'type')",
+                      r->path);
+        goto done;
+    }
+    if ((st = read_string(r, node, "type", "/node", type, sizeof type)))
+        goto done;
+    if (strcmp(type, "NIRGraph") != 0) {
+        st = HR_ERROR(HR_EPARSE, "%s: /node/type = '%s' (allowed: NIRGraph)", r->path, type);
+        goto done;
+    }
+    if (object_kind(node, "nodes") != H5O_TYPE_GROUP) {
+        st = HR_ERROR(HR_EPARSE, "%s: /node/nodes is missing or not a group (NIR: 'The incoming "
+                      "dictionary must hade a 'nodes' entry')", r->path);
+        goto done;
+    }
+    hid_t nodes = H5Gopen2(node, "nodes", H5P_DEFAULT);
+    if (nodes < 0) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: /node/nodes: cannot open the group", r->path);
+        goto done;
+    }
+    st = list_group(r, nodes, "/node/nodes", &ns);
+    for (int i = 0; i < ns.n && !st; i++)
+        st = read_node(r, nodes, ns.v[i]);
+    H5Gclose(nodes);
+    if (!st)
+        st = read_edges(r, node);
+    if (!st && object_kind(node, "metadata") == H5O_TYPE_GROUP)
+        st = read_metadata(r, node, "/node", -1);
+    /* Anything else in /node is what nir.read would pass to NIRGraph(). */
+    names top = {0};
+    if (!st && !(st = list_group(r, node, "/node", &top)))
+        for (int i = 0; i < top.n && !st; i++)
+            if (strcmp(top.v[i], "type") && strcmp(top.v[i], "nodes") &&
+                strcmp(top.v[i], "edges") && strcmp(top.v[i], "metadata"))
+                st = HR_ERROR(HR_EPARSE, "%s: unexpected entry /node/%s (allowed: type, nodes, "
+                              "edges, metadata)", r->path, top.v[i]);
+    names_free(&top);
+done:
+    names_free(&ns);
+    H5Gclose(node);
+    if (!st)
+        st = hr_nir_graph_check(r->g, r->path);
+    return st;
+}
+
+int hr_nir_read(const char *path, hr_nir_graph **out)
+{
+    *out = NULL;
+    pthread_once(&quiet_once, quiet_hdf5);
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return HR_ERROR(HR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    fclose(probe);
+    pthread_mutex_lock(&h5_lock);
+    int st = HR_OK;
+    reader r = {.path = path, .file = -1, .g = hr_nir_graph_create()};
+    if (!r.g) {
+        st = HR_ERROR(HR_ENOMEM, "out of memory reading %s", path);
+        goto done;
+    }
+    htri_t is = H5Fis_hdf5(path);
+    if (is <= 0) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: not an HDF5 file (or a truncated one): NIR graphs are "
+                      "HDF5 files", path);
+        goto done;
+    }
+    r.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (r.file < 0) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: cannot open as HDF5 (truncated or corrupt file)", path);
+        goto done;
+    }
+    st = read_file(&r);
+done:
+    if (r.file >= 0)
+        H5Fclose(r.file);
+    pthread_mutex_unlock(&h5_lock);
+    if (st) {
+        hr_nir_graph_destroy(r.g);
+        return st;
+    }
+    *out = r.g;
+    return HR_OK;
+}
+
+/* ---- Writing ---- */
+
+static hid_t string_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+static int write_string(hid_t loc, const char *name, const char *value)
+{
+    hid_t t = string_type(), sp = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t e = d < 0 ? -1 : H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value);
+    if (d >= 0)
+        H5Dclose(d);
+    H5Sclose(sp);
+    H5Tclose(t);
+    return e < 0 ? -1 : 0;
+}
+
+static int write_scalar(hid_t loc, const char *name, double value)
+{
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    herr_t e = d < 0 ? -1 : H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value);
+    if (d >= 0)
+        H5Dclose(d);
+    H5Sclose(sp);
+    return e < 0 ? -1 : 0;
+}
+
+/* An array parameter as h5py writes a numpy array: its dtype, gzip level 4
+ * in one chunk of the whole shape (contiguous for scalars and empty ones). */
+static int write_array(hid_t loc, const hr_nir_array *a, int as_int)
+{
+    hsize_t dims[HR_NIR_MAX_RANK];
+    int empty = 0;
+    for (int r = 0; r < a->rank; r++) {
+        dims[r] = a->dims[r];
+        empty |= dims[r] == 0;
+    }
+    hid_t sp = a->rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(a->rank, dims, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (a->rank > 0 && !empty) {
+        H5Pset_chunk(dcpl, a->rank, dims);
+        H5Pset_deflate(dcpl, 4);
+    }
+    herr_t e = -1;
+    hid_t d = H5Dcreate2(loc, a->name, as_int ? H5T_STD_I64LE : H5T_IEEE_F64LE, sp, H5P_DEFAULT,
+                         dcpl, H5P_DEFAULT);
+    if (d >= 0) {
+        if (as_int) {
+            long long *iv = malloc((a->n ? a->n : 1) * sizeof *iv);
+            if (iv) {
+                for (size_t k = 0; k < a->n; k++)
+                    iv[k] = (long long)a->v[k];
+                e = a->n ? H5Dwrite(d, H5T_NATIVE_LLONG, H5S_ALL, H5S_ALL, H5P_DEFAULT, iv) : 0;
+                free(iv);
+            }
+        } else {
+            e = a->n ? H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->v) : 0;
+        }
+        H5Dclose(d);
+    }
+    H5Pclose(dcpl);
+    H5Sclose(sp);
+    return e < 0 ? -1 : 0;
+}
+
+static int write_meta(hid_t loc, const hr_nir_meta *m, int n)
+{
+    if (n == 0)
+        return 0; /* nir.write skips empty metadata */
+    hid_t g = H5Gcreate2(loc, "metadata", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (g < 0)
+        return -1;
+    int e = 0;
+    for (int i = 0; i < n && !e; i++)
+        e = m[i].text ? write_string(g, m[i].key, m[i].text) : write_scalar(g, m[i].key, m[i].num);
+    H5Gclose(g);
+    return e;
+}
+
+static int write_graph(hid_t f, const hr_nir_graph *g)
+{
+    if (write_string(f, "version", g->version[0] ? g->version : HR_NIR_VERSION))
+        return -1;
+    hid_t node = H5Gcreate2(f, "node", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    if (node < 0)
+        return -1;
+    int e = write_string(node, "type", "NIRGraph");
+    /* edges: (n, 2) vlen UTF-8 strings, no compression. */
+    if (!e) {
+        const char **ends = malloc(((size_t)g->nedges * 2 + 1) * sizeof *ends);
+        hid_t t = string_type();
+        hsize_t dims[2] = {(hsize_t)g->nedges, 2};
+        hid_t sp = H5Screate_simple(2, dims, NULL);
+        hid_t d = H5Dcreate2(node, "edges", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        e = !ends || d < 0;
+        for (int k = 0; k < g->nedges && !e; k++) {
+            ends[2 * k] = g->node[g->edge[k][0]].name;
+            ends[2 * k + 1] = g->node[g->edge[k][1]].name;
+        }
+        if (!e && g->nedges && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, ends) < 0)
+            e = 1;
+        if (d >= 0)
+            H5Dclose(d);
+        H5Sclose(sp);
+        H5Tclose(t);
+        free(ends);
+    }
+    hid_t nodes = e ? -1 : H5Gcreate2(node, "nodes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    e |= nodes < 0;
+    for (int i = 0; i < g->nnodes && !e; i++) {
+        const hr_nir_node *nd = &g->node[i];
+        hid_t ng = H5Gcreate2(nodes, nd->name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        if (ng < 0) {
+            e = 1;
+            break;
+        }
+        e = write_string(ng, "type", hr_nir_type_name(nd->type));
+        int shape_int = nd->type == HR_NIR_INPUT || nd->type == HR_NIR_OUTPUT;
+        for (int k = 0; k < nd->nparams && !e; k++)
+            e = write_array(ng, &nd->param[k], shape_int || nd->param[k].is_int);
+        if (!e)
+            e = write_meta(ng, nd->meta, nd->nmeta);
+        H5Gclose(ng);
+    }
+    if (nodes >= 0)
+        H5Gclose(nodes);
+    if (!e)
+        e = write_meta(node, g->meta, g->nmeta);
+    H5Gclose(node);
+    return e;
+}
+
+int hr_nir_write(const char *path, const hr_nir_graph *g)
+{
+    pthread_once(&quiet_once, quiet_hdf5);
+    if (!path || !*path)
+        return HR_ERROR(HR_EINVAL, "NIR file: empty path");
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 32);
+    if (!tmp)
+        return HR_ERROR(HR_ENOMEM, "out of memory writing %s", path);
+    snprintf(tmp, len + 32, "%s.tmp%ld", path, (long)getpid());
+    pthread_mutex_lock(&h5_lock);
+    int st = HR_OK;
+    hid_t f = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    if (f < 0) {
+        st = HR_ERROR(HR_EIO, "%s: cannot create the NIR file (%s)", tmp, strerror(errno));
+    } else {
+        int e = write_graph(f, g);
+        if (H5Fclose(f) < 0 || e)
+            st = HR_ERROR(HR_EIO, "%s: writing the NIR graph failed (disk full?)", path);
+    }
+    pthread_mutex_unlock(&h5_lock);
+    if (!st) {
+        int fd = open(tmp, O_RDONLY);
+        if (fd < 0 || fsync(fd) != 0)
+            st = HR_ERROR(HR_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    if (!st && rename(tmp, path) != 0)
+        st = HR_ERROR(HR_EIO, "%s: cannot rename the new NIR file into place: %s", path,
+                      strerror(errno));
+    if (st)
+        unlink(tmp);
+    else
+        hr_sync_parent(path);
+    free(tmp);
+    return st;
+}
