@@ -13,12 +13,14 @@ extern const hr_substrate_type hr_substrate_kdv;
 extern const hr_substrate_type hr_substrate_tank;
 extern const hr_substrate_type hr_substrate_loihi_lif;
 extern const hr_substrate_type hr_substrate_loihi_sdn;
+extern const hr_substrate_type hr_substrate_nir;
 
 static const hr_substrate_type *const substrates[] = {
     &hr_substrate_kdv,
     &hr_substrate_tank,
     &hr_substrate_loihi_lif,
     &hr_substrate_loihi_sdn,
+    &hr_substrate_nir,
 };
 
 /* A built-in that does not register is a programming error: say so loudly. */

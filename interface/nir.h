@@ -29,4 +29,10 @@ int hr_nir_read(const char *path, hr_nir_graph **out);
  * written if set, else HR_NIR_VERSION. */
 int hr_nir_write(const char *path, const hr_nir_graph *g);
 
+/* The reader runs libhdf5 in a child process (libhdf5 1.10 crashes or
+ * loops on some corrupt files); this is how long it may take, in ms
+ * (default 10000; tests lower it). HR_NIR_IN_PROCESS=1 in the environment
+ * reads in this process instead (debugging). */
+extern int hr__nir_read_timeout_ms;
+
 #endif

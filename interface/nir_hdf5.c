@@ -12,10 +12,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_NODES 100000
@@ -152,8 +156,10 @@ static int read_numeric(const reader *r, hid_t loc, const char *name, const char
     }
     H5T_class_t cls = H5Tget_class(t);
     if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
-        st = HR_ERROR(HR_EPARSE, "%s: %s/%s must be numeric (integers or floats; found HDF5 "
-                      "type class %d)", r->path, where, name, (int)cls);
+        st = HR_ERROR(HR_EPARSE, "%s: %s/%s must be numeric (integers or floats; found %s)",
+                      r->path, where, name, cls == H5T_STRING ? "a string" :
+                      cls == H5T_ENUM ? "an enum (e.g. booleans)" : cls == H5T_COMPOUND ?
+                      "a compound type" : "another HDF5 type");
         goto done;
     }
     *is_int = cls == H5T_INTEGER;
@@ -182,6 +188,18 @@ static int read_numeric(const reader *r, hid_t loc, const char *name, const char
     *v = malloc((size_t)(n ? n : 1) * sizeof **v);
     if (!*v) {
         st = HR_ERROR(HR_ENOMEM, "out of memory reading %s/%s of %s", where, name, r->path);
+        goto done;
+    }
+    /* A contiguous dataset must hold all its bytes (a corrupt size makes
+     * libhdf5 copy past its buffers). */
+    hid_t dcpl = H5Dget_create_plist(d);
+    H5D_layout_t lay = dcpl >= 0 ? H5Pget_layout(dcpl) : H5D_LAYOUT_ERROR;
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
+    if (n && (lay == H5D_LAYOUT_ERROR ||
+              (lay == H5D_CONTIGUOUS && H5Dget_storage_size(d) < n * H5Tget_size(t)))) {
+        st = HR_ERROR(HR_ECORRUPT, "%s: %s/%s: the stored data is shorter than its shape says "
+                      "(corrupt or truncated file)", r->path, where, name);
         goto done;
     }
     if (n && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, *v) < 0)
@@ -563,19 +581,14 @@ static int read_file(reader *r)
 done:
     names_free(&ns);
     H5Gclose(node);
-    if (!st)
-        st = hr_nir_graph_check(r->g, r->path);
     return st;
 }
 
-int hr_nir_read(const char *path, hr_nir_graph **out)
+/* Reads the file with libhdf5 in this process (no graph check). */
+static int read_direct(const char *path, hr_nir_graph **out)
 {
     *out = NULL;
     pthread_once(&quiet_once, quiet_hdf5);
-    FILE *probe = fopen(path, "rb");
-    if (!probe)
-        return HR_ERROR(HR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    fclose(probe);
     pthread_mutex_lock(&h5_lock);
     int st = HR_OK;
     reader r = {.path = path, .file = -1, .g = hr_nir_graph_create()};
@@ -605,6 +618,368 @@ done:
     }
     *out = r.g;
     return HR_OK;
+}
+
+/* ---- The reader process ----
+ * libhdf5 1.10 is not total: some corrupt files make it read out of
+ * bounds or loop (fuzzing found both, tests/reference/nir/crashers/). So
+ * the file is read by a child process, which sends the graph (or the error)
+ * back through a pipe in the small format below; a child that dies or
+ * overruns the time limit turns into an error here, never a crash. The
+ * parent then checks the graph (hr_nir_graph_check) itself. */
+
+int hr__nir_read_timeout_ms = 10000;
+
+typedef struct wbuf {
+    unsigned char *p;
+    size_t n, cap;
+    int oom;
+} wbuf;
+
+static void put(wbuf *b, const void *data, size_t n)
+{
+    if (b->oom)
+        return;
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? 2 * b->cap : 4096;
+        while (cap < b->n + n)
+            cap *= 2;
+        unsigned char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, data, n);
+    b->n += n;
+}
+
+static void put_u64(wbuf *b, uint64_t x) { put(b, &x, sizeof x); }
+
+static void put_str(wbuf *b, const char *s)
+{
+    put_u64(b, strlen(s));
+    put(b, s, strlen(s));
+}
+
+static void put_meta(wbuf *b, const hr_nir_meta *m, int n)
+{
+    put_u64(b, (uint64_t)n);
+    for (int i = 0; i < n; i++) {
+        put_str(b, m[i].key);
+        put_u64(b, m[i].text != NULL);
+        if (m[i].text)
+            put_str(b, m[i].text);
+        else
+            put(b, &m[i].num, sizeof m[i].num);
+    }
+}
+
+static void serialize(wbuf *b, int st, const hr_nir_graph *g)
+{
+    put(b, "HRNIR1", 6);
+    put_u64(b, (uint64_t)st);
+    if (st) {
+        put_str(b, hr_error_message());
+        return;
+    }
+    put_str(b, g->version);
+    put_u64(b, (uint64_t)g->nnodes);
+    for (int i = 0; i < g->nnodes; i++) {
+        const hr_nir_node *nd = &g->node[i];
+        put_str(b, nd->name);
+        put_u64(b, (uint64_t)nd->type);
+        put_u64(b, (uint64_t)nd->nparams);
+        for (int k = 0; k < nd->nparams; k++) {
+            const hr_nir_array *a = &nd->param[k];
+            put_str(b, a->name);
+            put_u64(b, (uint64_t)a->rank);
+            for (int r = 0; r < a->rank; r++)
+                put_u64(b, a->dims[r]);
+            put_u64(b, (uint64_t)a->is_int);
+            put_u64(b, a->n);
+            put(b, a->v, a->n * sizeof *a->v);
+        }
+        put_meta(b, nd->meta, nd->nmeta);
+    }
+    put_u64(b, (uint64_t)g->nedges);
+    for (int e = 0; e < g->nedges; e++) {
+        put_u64(b, (uint64_t)g->edge[e][0]);
+        put_u64(b, (uint64_t)g->edge[e][1]);
+    }
+    put_meta(b, g->meta, g->nmeta);
+}
+
+typedef struct rbuf {
+    const unsigned char *p;
+    size_t n, at;
+    int bad;
+} rbuf;
+
+static void get(rbuf *b, void *out, size_t n)
+{
+    if (b->bad || n > b->n - b->at) {
+        b->bad = 1;
+        memset(out, 0, n);
+        return;
+    }
+    memcpy(out, b->p + b->at, n);
+    b->at += n;
+}
+
+static uint64_t get_u64(rbuf *b)
+{
+    uint64_t x;
+    get(b, &x, sizeof x);
+    return x;
+}
+
+/* A string of at most max - 1 bytes into buf. */
+static void get_str(rbuf *b, char *buf, size_t max)
+{
+    uint64_t n = get_u64(b);
+    if (n >= max) {
+        b->bad = 1;
+        buf[0] = '\0';
+        return;
+    }
+    get(b, buf, (size_t)n);
+    buf[b->bad ? 0 : n] = '\0';
+}
+
+static int get_meta(rbuf *b, hr_nir_graph *g, int node)
+{
+    uint64_t n = get_u64(b);
+    if (n > MAX_NODES)
+        b->bad = 1;
+    char *text = malloc(MAX_STRING + 1);
+    int st = text ? HR_OK : HR_ERROR(HR_ENOMEM, "out of memory");
+    for (uint64_t i = 0; i < n && !b->bad && !st; i++) {
+        char key[64];
+        get_str(b, key, sizeof key);
+        uint64_t has = get_u64(b);
+        double num = 0;
+        if (has)
+            get_str(b, text, MAX_STRING + 1);
+        else
+            get(b, &num, sizeof num);
+        if (!b->bad)
+            st = hr_nir_add_meta(g, node, key, has ? text : NULL, num);
+    }
+    free(text);
+    return st;
+}
+
+static int deserialize(const unsigned char *p, size_t n, const char *path, hr_nir_graph **out)
+{
+    *out = NULL;
+    rbuf b = {.p = p, .n = n};
+    char magic[6];
+    get(&b, magic, 6);
+    if (b.bad || memcmp(magic, "HRNIR1", 6) != 0)
+        return HR_ERROR(HR_ECORRUPT, "%s: the reader process sent nothing usable", path);
+    uint64_t st = get_u64(&b);
+    if (st) {
+        char *msg = malloc(8192);
+        if (!msg)
+            return HR_ERROR(HR_ENOMEM, "out of memory");
+        get_str(&b, msg, 8192);
+        int code = st < HR_STATUS_COUNT ? (int)st : HR_ECORRUPT;
+        int r = HR_ERROR(code, "%s", b.bad ? "the reader process failed" : msg);
+        free(msg);
+        return r;
+    }
+    hr_nir_graph *g = hr_nir_graph_create();
+    int s = g ? HR_OK : HR_ERROR(HR_ENOMEM, "out of memory");
+    if (!s)
+        get_str(&b, g->version, sizeof g->version);
+    uint64_t nn = get_u64(&b);
+    if (nn > MAX_NODES)
+        b.bad = 1;
+    double *v = NULL;
+    for (uint64_t i = 0; i < nn && !b.bad && !s; i++) {
+        char name[HR_NIR_NAME];
+        get_str(&b, name, sizeof name);
+        uint64_t type = get_u64(&b), np = get_u64(&b);
+        if (b.bad || type >= HR_NIR_NTYPES || np > HR_NIR_MAX_PARAMS) {
+            b.bad = 1;
+            break;
+        }
+        int idx;
+        if ((s = hr_nir_add_node(g, name, (enum hr_nir_type)type, &idx)))
+            break;
+        for (uint64_t k = 0; k < np && !b.bad && !s; k++) {
+            char pname[32];
+            size_t dims[HR_NIR_MAX_RANK] = {0};
+            get_str(&b, pname, sizeof pname);
+            uint64_t rank = get_u64(&b);
+            if (rank > HR_NIR_MAX_RANK) {
+                b.bad = 1;
+                break;
+            }
+            for (uint64_t r = 0; r < rank; r++)
+                dims[r] = (size_t)get_u64(&b);
+            uint64_t isint = get_u64(&b), cnt = get_u64(&b);
+            if (b.bad || cnt > MAX_ELEMENTS || cnt * sizeof(double) > b.n - b.at) {
+                b.bad = 1;
+                break;
+            }
+            v = malloc((size_t)(cnt ? cnt : 1) * sizeof *v);
+            if (!v) {
+                s = HR_ERROR(HR_ENOMEM, "out of memory");
+                break;
+            }
+            get(&b, v, (size_t)cnt * sizeof *v);
+            uint64_t want = 1;
+            for (uint64_t r = 0; r < rank; r++)
+                want *= dims[r];
+            if (want != cnt)
+                b.bad = 1;
+            if (!b.bad)
+                s = hr_nir_set_param(g, idx, pname, (int)rank, dims, v, (int)isint);
+            free(v);
+            v = NULL;
+        }
+        if (!b.bad && !s)
+            s = get_meta(&b, g, idx);
+    }
+    uint64_t ne = b.bad || s ? 0 : get_u64(&b);
+    if (ne > MAX_EDGES)
+        b.bad = 1;
+    for (uint64_t e = 0; e < ne && !b.bad && !s; e++) {
+        uint64_t a = get_u64(&b), c = get_u64(&b);
+        if (b.bad || a >= (uint64_t)g->nnodes || c >= (uint64_t)g->nnodes) {
+            b.bad = 1;
+            break;
+        }
+        s = hr_nir_add_edge(g, g->node[a].name, g->node[c].name);
+    }
+    if (!b.bad && !s)
+        s = get_meta(&b, g, -1);
+    if (!s && (b.bad || b.at != b.n))
+        s = HR_ERROR(HR_ECORRUPT, "%s: the reader process sent a damaged graph", path);
+    if (s) {
+        hr_nir_graph_destroy(g);
+        return s;
+    }
+    *out = g;
+    return HR_OK;
+}
+
+/* Writes all of buf to fd. */
+static int write_all(int fd, const unsigned char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int read_sandboxed(const char *path, hr_nir_graph **out)
+{
+    int fds[2];
+    if (pipe(fds) != 0)
+        return HR_ERROR(HR_EIO, "%s: cannot make a pipe for the reader process: %s", path,
+                        strerror(errno));
+    pthread_mutex_lock(&h5_lock); /* no thread of ours is inside libhdf5 while we fork */
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* The child: a crash here must be a plain signal, not a handler's
+         * report (sanitizers install SIGSEGV handlers). */
+        signal(SIGSEGV, SIG_DFL);
+        signal(SIGBUS, SIG_DFL);
+        signal(SIGFPE, SIG_DFL);
+        signal(SIGILL, SIG_DFL);
+        close(fds[0]);
+        pthread_mutex_unlock(&h5_lock);
+        hr_nir_graph *g = NULL;
+        int st = read_direct(path, &g);
+        wbuf b = {0};
+        serialize(&b, st, g);
+        int e = b.oom ? -1 : write_all(fds[1], b.p, b.n);
+        _exit(e ? 3 : 0);
+    }
+    pthread_mutex_unlock(&h5_lock);
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        return HR_ERROR(HR_EIO, "%s: cannot start the reader process: %s", path, strerror(errno));
+    }
+    wbuf in = {0};
+    unsigned char chunk[65536];
+    int timed_out = 0;
+    double waited = 0;
+    for (;;) {
+        struct pollfd pf = {.fd = fds[0], .events = POLLIN};
+        int pr = poll(&pf, 1, 100);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr == 0) {
+            waited += 100;
+            if (waited >= hr__nir_read_timeout_ms) {
+                timed_out = 1;
+                kill(pid, SIGKILL);
+                break;
+            }
+            continue;
+        }
+        ssize_t r = read(fds[0], chunk, sizeof chunk);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        put(&in, chunk, (size_t)r);
+        if (in.n > ((size_t)1 << 33))
+            in.oom = 1;
+        if (in.oom) {
+            kill(pid, SIGKILL);
+            break;
+        }
+    }
+    close(fds[0]);
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    int st;
+    if (timed_out)
+        st = HR_ERROR(HR_ECORRUPT, "%s: reading took longer than %.0f s (libhdf5 loops on some "
+                      "corrupt files): the file is corrupt", path, hr__nir_read_timeout_ms / 1000.0);
+    else if (in.oom)
+        st = HR_ERROR(HR_ENOMEM, "out of memory reading %s", path);
+    else if (WIFSIGNALED(status))
+        st = HR_ERROR(HR_ECORRUPT, "%s: libhdf5 crashed reading it (signal %d): the file is "
+                      "corrupt", path, WTERMSIG(status));
+    else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        st = HR_ERROR(HR_ECORRUPT, "%s: the reader process exited with status %d", path,
+                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    else
+        st = deserialize(in.p, in.n, path, out);
+    free(in.p);
+    return st;
+}
+
+int hr_nir_read(const char *path, hr_nir_graph **out)
+{
+    *out = NULL;
+    FILE *probe = fopen(path, "rb");
+    if (!probe)
+        return HR_ERROR(HR_EIO, "%s: cannot open: %s", path, strerror(errno));
+    fclose(probe);
+    const char *env = getenv("HR_NIR_IN_PROCESS");
+    int st = env && strcmp(env, "1") == 0 ? read_direct(path, out) : read_sandboxed(path, out);
+    if (!st && (st = hr_nir_graph_check(*out, path))) {
+        hr_nir_graph_destroy(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 /* ---- Writing ---- */

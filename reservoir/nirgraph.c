@@ -180,7 +180,7 @@ int hr_nir_set_param(hr_nir_graph *g, int i, const char *name, int rank, const s
                         HR_NIR_MAX_PARAMS, name);
     size_t n = 1;
     for (int r = 0; r < rank; r++) {
-        if (dims[r] > 0 && n > (size_t)1 << 40 / dims[r])
+        if (dims[r] > 0 && n > ((size_t)1 << 40) / dims[r])
             return HR_ERROR(HR_ERANGE, "NIR node '%s': parameter '%s' is too large", nd->name,
                             name);
         n *= dims[r];
