@@ -63,8 +63,7 @@ int hr_cmd_export(int argc, char **argv)
     if (!o.config || !nir) {
         free(rest);
         fprintf(stderr, "hydrores export: %s\n", !o.config ? "missing CONFIG" :
-                "missing --nir FILE.nir (the only export format)");
-        usage(stderr);
+                "missing --nir FILE.nir (the only export format; see hydrores export --help)");
         return HR_EXIT_USAGE;
     }
     if (o.out) {

@@ -883,22 +883,51 @@ static int write_all(int fd, const unsigned char *p, size_t n)
     return 0;
 }
 
+/* Did the child's stderr (a sanitizer's report) blame libhdf5? The report
+ * names the faulting frames; the first one outside the sanitizer's own
+ * interceptors decides. */
+static int blames_hdf5(const char *err)
+{
+    const char *p = strstr(err, "Sanitizer");
+    if (!p)
+        return 0;
+    for (const char *f = strstr(p, "    #"); f; f = strstr(f + 1, "    #")) {
+        const char *eol = strchr(f, '\n');
+        size_t len = eol ? (size_t)(eol - f) : strlen(f);
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", (int)(len < 511 ? len : 511), f);
+        if (strstr(line, "interceptor") || strstr(line, "sanitizer"))
+            continue;
+        return strstr(line, "libhdf5") != NULL;
+    }
+    return 0;
+}
+
 static int read_sandboxed(const char *path, hr_nir_graph **out)
 {
-    int fds[2];
+    int fds[2], errfds[2];
     if (pipe(fds) != 0)
         return HR_ERROR(HR_EIO, "%s: cannot make a pipe for the reader process: %s", path,
                         strerror(errno));
+    if (pipe(errfds) != 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return HR_ERROR(HR_EIO, "%s: cannot make a pipe for the reader process: %s", path,
+                        strerror(errno));
+    }
     pthread_mutex_lock(&h5_lock); /* no thread of ours is inside libhdf5 while we fork */
     pid_t pid = fork();
     if (pid == 0) {
         /* The child: a crash here must be a plain signal, not a handler's
-         * report (sanitizers install SIGSEGV handlers). */
+         * report (sanitizers install SIGSEGV handlers); what it prints (a
+         * sanitizer's report) goes to the parent, which judges it. */
         signal(SIGSEGV, SIG_DFL);
         signal(SIGBUS, SIG_DFL);
         signal(SIGFPE, SIG_DFL);
         signal(SIGILL, SIG_DFL);
         close(fds[0]);
+        close(errfds[0]);
+        dup2(errfds[1], 2);
         pthread_mutex_unlock(&h5_lock);
         hr_nir_graph *g = NULL;
         int st = read_direct(path, &g);
@@ -909,20 +938,23 @@ static int read_sandboxed(const char *path, hr_nir_graph **out)
     }
     pthread_mutex_unlock(&h5_lock);
     close(fds[1]);
+    close(errfds[1]);
     if (pid < 0) {
         close(fds[0]);
+        close(errfds[0]);
         return HR_ERROR(HR_EIO, "%s: cannot start the reader process: %s", path, strerror(errno));
     }
-    wbuf in = {0};
+    wbuf in = {0}, err = {0};
     unsigned char chunk[65536];
-    int timed_out = 0;
+    int timed_out = 0, open_out = 1, open_err = 1;
     double waited = 0;
-    for (;;) {
-        struct pollfd pf = {.fd = fds[0], .events = POLLIN};
-        int pr = poll(&pf, 1, 100);
+    while (open_out || open_err) {
+        struct pollfd pf[2] = {{.fd = open_out ? fds[0] : -1, .events = POLLIN},
+                               {.fd = open_err ? errfds[0] : -1, .events = POLLIN}};
+        int pr = poll(pf, 2, 100);
         if (pr < 0 && errno == EINTR)
             continue;
-        if (pr == 0) {
+        if (pr <= 0) {
             waited += 100;
             if (waited >= hr__nir_read_timeout_ms) {
                 timed_out = 1;
@@ -931,20 +963,37 @@ static int read_sandboxed(const char *path, hr_nir_graph **out)
             }
             continue;
         }
-        ssize_t r = read(fds[0], chunk, sizeof chunk);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        put(&in, chunk, (size_t)r);
-        if (in.n > ((size_t)1 << 33))
-            in.oom = 1;
-        if (in.oom) {
+        for (int k = 0; k < 2; k++) {
+            if (!(pf[k].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            ssize_t r = read(k ? errfds[0] : fds[0], chunk, sizeof chunk);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0) {
+                if (k)
+                    open_err = 0;
+                else
+                    open_out = 0;
+                continue;
+            }
+            if (k) {
+                if (err.n < 65536)
+                    put(&err, chunk, (size_t)r);
+            } else {
+                put(&in, chunk, (size_t)r);
+                if (in.n > ((size_t)1 << 33))
+                    in.oom = 1;
+            }
+        }
+        if (in.oom || err.oom) {
             kill(pid, SIGKILL);
             break;
         }
     }
     close(fds[0]);
+    close(errfds[0]);
+    put(&err, "", 1);
+    const char *errtext = err.p && !err.oom ? (const char *)err.p : "";
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;
@@ -957,12 +1006,17 @@ static int read_sandboxed(const char *path, hr_nir_graph **out)
     else if (WIFSIGNALED(status))
         st = HR_ERROR(HR_ECORRUPT, "%s: libhdf5 crashed reading it (signal %d): the file is "
                       "corrupt", path, WTERMSIG(status));
+    else if (WIFEXITED(status) && WEXITSTATUS(status) != 0 && blames_hdf5(errtext))
+        st = HR_ERROR(HR_ECORRUPT, "%s: libhdf5 crashed reading it (a sanitizer caught it "
+                      "reading out of bounds): the file is corrupt", path);
     else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        st = HR_ERROR(HR_ECORRUPT, "%s: the reader process exited with status %d", path,
-                      WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+        st = HR_ERROR(HR_ECORRUPT, "%s: the reader process exited with status %d%s%.300s", path,
+                      WIFEXITED(status) ? WEXITSTATUS(status) : -1, *errtext ? ": " : "",
+                      errtext);
     else
         st = deserialize(in.p, in.n, path, out);
     free(in.p);
+    free(err.p);
     return st;
 }
 

@@ -98,17 +98,17 @@ static void test_lif_step(void **state)
 
     /* Threshold: spike only when v > vth << 6, then v = 0; voltage clip. */
     assert_status(hr_loihi_lif_create(&p, 3, 4095, 4095, 10), HR_OK);
-    int32_t t[3] = {10, 10, 0};
+    int32_t t[3] = {10, 10, 0}, s3[3];
     hr_loihi_lif_set_bias(p, 1, 1, 0);          /* v = 640 + 1 > 640 */
     hr_loihi_lif_set_bias(p, 2, -4096, 7);      /* a big negative bias */
-    hr_loihi_lif_step(p, t, s);
-    assert_int_equal(s[0], 0);
+    hr_loihi_lif_step(p, t, s3);
+    assert_int_equal(s3[0], 0);
     assert_int_equal(p->v[0], 640); /* exactly vth << 6: no spike */
-    assert_int_equal(s[1], 1);
+    assert_int_equal(s3[1], 1);
     assert_int_equal(p->v[1], 0);
     assert_int_equal(p->v[2], -524288);
     for (int k = 0; k < 20; k++)
-        hr_loihi_lif_step(p, t, s);
+        hr_loihi_lif_step(p, t, s3);
     /* dv = 4095: -(524288 * 1 >> 12) = -128 is what remains, plus the bias. */
     assert_int_equal(p->v[2], -524416);
     /* Bias exponents: >> for negative ones (floor), << for positive. */
