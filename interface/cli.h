@@ -12,6 +12,7 @@ int hr_cmd_run(int argc, char **argv);
 int hr_cmd_simulate(int argc, char **argv);
 int hr_cmd_schema(int argc, char **argv);
 int hr_cmd_evolve(int argc, char **argv);
+int hr_cmd_plot(int argc, char **argv);
 int hr_cmd_export(int argc, char **argv);
 
 #include <stdio.h>
@@ -19,6 +20,7 @@ int hr_cmd_export(int argc, char **argv);
 #include "base/clock.h"
 #include "interface/outdir.h"
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 
 #define HR_CLI_MAX_SET 256
 

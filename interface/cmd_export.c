@@ -6,8 +6,8 @@
 #include "interface/cli.h"
 #include "interface/nir.h"
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 #include "reservoir/nir_export.h"
-#include "reservoir/readout_weights.h"
 #include "reservoir/substrate_loihi.h"
 
 #include <stdio.h>
@@ -107,7 +107,6 @@ int hr_cmd_export(int argc, char **argv)
     memset(&r, 0, sizeof r);
     hr_loihi_lif_net *net = NULL;
     hr_nir_graph *g = NULL;
-    double *wts = NULL;
     int exit_code = HR_EXIT_FAIL;
     st = hr_worker_create(&w, e);
     if (!st)
@@ -117,12 +116,13 @@ int hr_cmd_export(int argc, char **argv)
         goto done;
     }
     const hr_experiment *ev = hr_worker_experiment(w);
-    int bias = hr_section_int(ev->sec[HR_SEC_READOUT], "bias");
-    st = hr_result_readout_weights(&r, bias, &wts);
+    if (!r.weights)
+        st = HR_ERROR(HR_EINVAL, "%s: the evaluation trained no readout (allowed: a task "
+                      "with targets and a trained linear readout)", o.config);
     if (!st)
         st = hr_loihi_lif_net_create(&net, ev->sec[HR_SEC_SUBSTRATE]);
     if (!st) {
-        hr_nir_readout ro = {.nfeat = r.ncols, .nout = r.nout, .bias = bias, .w = wts};
+        hr_nir_readout ro = {.nfeat = r.ncols, .nout = r.nout, .bias = r.bias, .w = r.weights};
         st = hr_nir_export_loihi_lif(net, &ro, &g);
     }
     if (!st) {
@@ -149,7 +149,6 @@ int hr_cmd_export(int argc, char **argv)
 done:
     hr_nir_graph_destroy(g);
     hr_loihi_lif_net_destroy(net);
-    free(wts);
     hr_result_free(&r);
     hr_worker_destroy(w);
     hr_experiment_destroy(e);

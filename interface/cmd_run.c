@@ -2,7 +2,7 @@
 #include "interface/cli.h"
 #include "interface/config.h"
 #include "interface/outdir.h"
-#include "interface/png.h"
+#include "interface/plot_folder.h"
 #include "base/status.h"
 #include "reservoir/experiment.h"
 
@@ -10,134 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int hr_cli_parse(int argc, char **argv, hr_cli_opts *o, int allow_evolve)
-{
-    memset(o, 0, sizeof *o);
-    o->threads = 0;
-    o->seed = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED()                                                                            \
-    do {                                                                                  \
-        if (!val) {                                                                       \
-            fprintf(stderr, "hydrores %s: %s needs a value\n", argv[0], a);               \
-            return HR_EXIT_USAGE;                                                         \
-        }                                                                                 \
-        i++;                                                                              \
-    } while (0)
-        if (strcmp(a, "--out") == 0) {
-            NEED();
-            o->out = val;
-        } else if (strcmp(a, "--set") == 0) {
-            NEED();
-            if (o->nset >= HR_CLI_MAX_SET) {
-                fprintf(stderr, "hydrores %s: too many --set (allowed: at most %d)\n", argv[0],
-                        HR_CLI_MAX_SET);
-                return HR_EXIT_USAGE;
-            }
-            o->set[o->nset++] = val;
-        } else if (strcmp(a, "--genome") == 0) {
-            NEED();
-            o->genome = val;
-        } else if (strcmp(a, "--force") == 0) {
-            o->force = 1;
-        } else if (allow_evolve && strcmp(a, "--resume") == 0) {
-            o->resume = 1;
-        } else if (allow_evolve && (strcmp(a, "--seed") == 0 || strcmp(a, "--threads") == 0 ||
-                                    strcmp(a, "--max-evals") == 0 ||
-                                    strcmp(a, "--time-limit") == 0)) {
-            NEED();
-            char *end;
-            double v = strtod(val, &end);
-            int isint = strcmp(a, "--time-limit") != 0;
-            if (end == val || *end || !(v >= 0) || !isfinite(v) || (isint && v != floor(v)) ||
-                v > 4294967295.0) {
-                fprintf(stderr, "hydrores %s: %s %s: not a valid value (allowed: %s)\n", argv[0], a,
-                        val, isint ? "a whole number >= 0" : "seconds >= 0");
-                return HR_EXIT_USAGE;
-            }
-            if (strcmp(a, "--seed") == 0)
-                o->seed = (long long)v;
-            else if (strcmp(a, "--threads") == 0)
-                o->threads = (int)v;
-            else if (strcmp(a, "--max-evals") == 0)
-                o->max_evals = (long long)v;
-            else
-                o->time_limit = v;
-        } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            o->quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "hydrores %s: unknown option '%s' (see hydrores %s --help)\n", argv[0],
-                    a, argv[0]);
-            return HR_EXIT_USAGE;
-        } else if (!o->config) {
-            o->config = a;
-        } else {
-            fprintf(stderr, "hydrores %s: unexpected argument '%s' (one CONFIG file allowed)\n",
-                    argv[0], a);
-            return HR_EXIT_USAGE;
-        }
-#undef NEED
-    }
-    if (!o->config) {
-        fprintf(stderr, "hydrores %s: missing CONFIG (see hydrores %s --help)\n", argv[0], argv[0]);
-        return HR_EXIT_USAGE;
-    }
-    return HR_EXIT_OK;
-}
-
-int hr_cli_load(const hr_cli_opts *o, hr_experiment **out)
-{
-    hr_experiment *e;
-    int st = hr_config_load(o->config, &e);
-    if (st)
-        return st;
-    for (int i = 0; i < o->nset; i++) {
-        char name[128];
-        const char *eq = strchr(o->set[i], '=');
-        if (!eq || eq == o->set[i] || (size_t)(eq - o->set[i]) >= sizeof name) {
-            hr_experiment_destroy(e);
-            return HR_ERROR(HR_EINVAL, "--set %s: expected NAME=VALUE (allowed NAME: a gene or "
-                            "section.setting)", o->set[i]);
-        }
-        memcpy(name, o->set[i], (size_t)(eq - o->set[i]));
-        name[eq - o->set[i]] = '\0';
-        if ((st = hr_experiment_set(e, name, eq + 1))) {
-            hr_experiment_destroy(e);
-            return st;
-        }
-    }
-    if (o->genome) {
-        double g[HR_MAX_GENES];
-        int n = 0;
-        const char *c = o->genome;
-        while (*c) {
-            char *end;
-            if (n >= HR_MAX_GENES)
-                break;
-            g[n] = strtod(c, &end);
-            if (end == c || (*end && *end != ',' && *end != ';')) {
-                hr_experiment_destroy(e);
-                return HR_ERROR(HR_EPARSE, "--genome: value %d ('%.20s') is not a number (allowed: "
-                                "V1,V2,... with each V in 0 .. 1)", n + 1, c);
-            }
-            n++;
-            c = *end ? end + 1 : end;
-        }
-        if ((st = hr_experiment_set_genome(e, g, n))) {
-            hr_experiment_destroy(e);
-            return hr_error_prefix(st, "--genome");
-        }
-    }
-    if ((st = hr_experiment_check(e))) {
-        hr_experiment_destroy(e);
-        return st;
-    }
-    *out = e;
-    return HR_OK;
-}
 
 int hr_write_traces(const hr_outdir *od, const hr_result *r)
 {
@@ -187,12 +59,19 @@ static int write_snapshot(const hr_outdir *od, const hr_result *r, int k)
     int st = hr_close_checked(f, name);
     if (st)
         return st;
-    /* The same as a picture: blue troughs, red crests, y up. */
-    char path[1300];
+    /* The same as a figure: the diverging map over the largest |eta| of all
+     * runs (so the pictures of the folder compare), makers and probes from
+     * the config.xml already written, y up. */
+    char path[1300], config[1300];
+    double vmax = 0;
+    for (int q = 0; q < r->ntraces; q++)
+        for (size_t i = 0; r->snapshots[q] && i < (size_t)r->snap_nx * r->snap_ny; i++)
+            vmax = fmax(vmax, fabs(r->snapshots[q][i]));
     snprintf(name, sizeof name, "snapshot_run%d.png", k);
     hr_outdir_path(od, name, path, sizeof path);
-    int scale = r->snap_nx < 200 ? (400 + r->snap_nx - 1) / r->snap_nx : 1;
-    return hr_png_write_field(path, r->snapshots[k], r->snap_nx, r->snap_ny, scale);
+    hr_outdir_path(od, "config.xml", config, sizeof config);
+    return hr_plot_snapshot_png(config, k, r->snapshots[k], r->snap_nx, r->snap_ny,
+                                vmax > 0 ? vmax : 1e-6, path);
 }
 
 static void write_rows(FILE *f, const char *set, const double *in, int nin, const double *x,

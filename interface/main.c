@@ -13,6 +13,7 @@ static const struct command {
     {"run", hr_cmd_run, "evaluate an experiment: readout matrix, separability, task score"},
     {"evolve", hr_cmd_evolve, "evolve the interface genes (GA, MAP-Elites), checkpointed"},
     {"simulate", hr_cmd_simulate, "run the substrate on an experiment's stimuli, write traces"},
+    {"plot", hr_cmd_plot, "draw the figures of a result folder (PNG, SVG, PDF; tank movie as GIF)"},
     {"export", hr_cmd_export, "write the evaluated reservoir and its trained readout as a NIR graph"},
     {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
     {"info", hr_cmd_info, "version, build flags, library versions, thread count"},

@@ -242,6 +242,11 @@ static int nir_costs(const void *state, hr_costs *o)
     return HR_OK;
 }
 
+/* The graph NIR's own writer made (tests/reference/nir; paths are relative
+ * to the working folder, the repository root in the tests). */
+static const char *const nir_example[] = {"file=tests/reference/nir/written_by_nir.nir",
+                                          "input_scale=20", NULL};
+
 const hr_substrate_type hr_substrate_nir = {
     .base = {.version = HR_SUBSTRATE_VERSION,
              .cls = HR_CLASS_SUBSTRATE,
@@ -255,4 +260,6 @@ const hr_substrate_type hr_substrate_nir = {
     .close = nir_close,
     .probe_info = nir_probe_info,
     .costs = nir_costs,
+    .example = nir_example,
+    .example_sources = 2,
 };

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <gsl/gsl_blas.h>
 #include <gsl/gsl_errno.h>
@@ -305,6 +306,68 @@ done:
     ridge_free(&r);
     free(wtry);
     free(yhat);
+    return st;
+}
+
+int hr_linreg_ridge_cv(const double *x, const double *y, size_t m, size_t n, size_t q,
+                       int bias, size_t folds, int lo_exp, size_t n_lambda, double *w,
+                       double *lambda)
+{
+    static const char fn[] = "hr_linreg_ridge_cv";
+    int st;
+    if ((st = check_xy(fn, x, m, n, y, q, w)) || (st = hr_check_ptr(fn, "lambda", lambda)) ||
+        (st = hr_check_size(fn, "n_lambda", n_lambda)))
+        return st;
+    if (folds < 2 || folds > m)
+        return HR_ERROR(HR_EINVAL, "%s: folds = %zu (allowed: 2 .. m = %zu)", fn, folds, m);
+    size_t p = n + (bias ? 1 : 0);
+    double *xt = malloc(m * n * sizeof *xt), *yt = malloc(m * q * sizeof *yt);
+    double *wt = malloc(p * q * sizeof *wt), *pv = malloc(q * sizeof *pv);
+    double *sse = calloc(n_lambda, sizeof *sse);
+    if (!xt || !yt || !wt || !pv || !sse) {
+        st = hr__nomem(fn, m, n > q ? n : q);
+        goto done;
+    }
+    for (size_t f = 0; f < folds && !st; f++) {
+        size_t mt = 0;
+        for (size_t i = 0; i < m; i++)
+            if (i % folds != f) {
+                memcpy(xt + mt * n, x + i * n, n * sizeof *xt);
+                memcpy(yt + mt * q, y + i * q, q * sizeof *yt);
+                mt++;
+            }
+        ridge_prep r;
+        if ((st = ridge_init(fn, xt, mt, n, yt, q, bias, &r)))
+            break;
+        for (size_t li = 0; li < n_lambda && !st; li++) {
+            if ((st = ridge_weights(fn, &r, pow(10.0, lo_exp + (double)li), wt)))
+                break;
+            for (size_t i = f; i < m; i += folds) {
+                predict(x + i * n, 1, n, wt, q, bias, pv);
+                for (size_t k = 0; k < q; k++) {
+                    double d = pv[k] - y[i * q + k];
+                    sse[li] += d * d;
+                }
+            }
+        }
+        ridge_free(&r);
+    }
+    if (!st) {
+        double best = INFINITY, best_lambda = pow(10.0, lo_exp);
+        for (size_t li = 0; li < n_lambda; li++)
+            if (sse[li] < best) {
+                best = sse[li];
+                best_lambda = pow(10.0, lo_exp + (double)li);
+            }
+        *lambda = best_lambda;
+        st = hr_linreg_ridge(x, m, n, y, q, bias, best_lambda, w);
+    }
+done:
+    free(xt);
+    free(yt);
+    free(wt);
+    free(pv);
+    free(sse);
     return st;
 }
 

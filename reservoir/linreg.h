@@ -61,6 +61,17 @@ int hr_linreg_ridge_select(const double *x_train, const double *y_train, size_t 
                            double lambda_hi, size_t n_lambda, double *w,
                            double *lambda, double *val_mse);
 
+/* Ridge with lambda chosen by k-fold cross-validation on (x, y) alone: row i
+ * is in fold i mod folds (folds = m gives leave-one-out); for each fold one
+ * SVD of the other rows serves the whole grid lambda_j = 10^(lo_exp + j),
+ * j = 0 .. n_lambda-1, and the lambda with the smallest squared validation
+ * error summed over the folds wins (ties: the smaller lambda). Outputs: w
+ * ((n + bias) x q) trained on all m rows at that lambda, and *lambda.
+ * 2 <= folds <= m. Costs folds + 1 SVDs, not folds x n_lambda. */
+int hr_linreg_ridge_cv(const double *x, const double *y, size_t m, size_t n, size_t q,
+                       int bias, size_t folds, int lo_exp, size_t n_lambda, double *w,
+                       double *lambda);
+
 /* yhat = x w (+ intercept row if bias != 0): x m x n, w (n + bias) x q,
  * yhat m x q (caller-allocated; must not alias x or w). */
 int hr_linreg_predict(const double *x, size_t m, size_t n, const double *w, size_t q,

@@ -465,6 +465,9 @@ static int lif_costs(const void *state, hr_costs *o)
     return HR_OK;
 }
 
+static const char *const lif_example[] = {"neurons=16", "density=0.3", "w_rec=60", "w_in=40",
+                                          "vth=200", "dt=0.05", NULL};
+
 const hr_substrate_type hr_substrate_loihi_lif = {
     .base = {.version = HR_SUBSTRATE_VERSION,
              .cls = HR_CLASS_SUBSTRATE,
@@ -478,6 +481,8 @@ const hr_substrate_type hr_substrate_loihi_lif = {
     .close = lif_close,
     .probe_info = lif_probe_info,
     .costs = lif_costs,
+    .example = lif_example,
+    .example_sources = 1,
 };
 
 /* ---- loihi-sdn settings ---- */
@@ -797,6 +802,8 @@ static int sdn_costs(const void *state, hr_costs *o)
     return HR_OK;
 }
 
+static const char *const sdn_example[] = {"neurons=8", "inputs=2", "w_in=0.5", "dt=0.05", NULL};
+
 const hr_substrate_type hr_substrate_loihi_sdn = {
     .base = {.version = HR_SUBSTRATE_VERSION,
              .cls = HR_CLASS_SUBSTRATE,
@@ -810,4 +817,6 @@ const hr_substrate_type hr_substrate_loihi_sdn = {
     .close = sdn_close,
     .probe_info = sdn_probe_info,
     .costs = sdn_costs,
+    .example = sdn_example,
+    .example_sources = 2,
 };
