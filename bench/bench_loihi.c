@@ -8,6 +8,10 @@
  * same number of int32 adds streamed through memory in order (a plain
  * loop over one array), measured in the same run: the ratio says how far
  * the scattered, spike-driven accumulation is from a streaming one.
+ * Last, the sigma-delta LRU of configs/loihi-sdn-memory.xml: memory
+ * capacity and graded messages per step as the neurons' delta threshold
+ * vth grows (the event-based trade-off), for Lava's fixed-point model and
+ * the Corrected one.
  * Run from the repository root (make bench). */
 #include <math.h>
 #include <stdint.h>
@@ -18,7 +22,9 @@
 
 #include "base/clock.h"
 #include "base/status.h"
+#include "interface/config.h"
 #include "interface/nir.h"
+#include "reservoir/pipeline.h"
 #include "reservoir/nir_export.h"
 #include "reservoir/substrate.h"
 #include "reservoir/substrate_loihi.h"
@@ -159,5 +165,34 @@ int main(void)
         hr_section_destroy(s);
         hr_section_destroy(sn);
     }
+
+    /* Sigma-delta: memory capacity against messages. */
+    printf("\nloihi-sdn LRU, configs/loihi-sdn-memory.xml (64 neurons + 1 input encoder):\n");
+    printf("%-10s %5s %8s %14s %12s\n", "model", "vth", "MC", "messages/step", "syn ops/step");
+    const char *models[] = {"fixed", "corrected"};
+    const char *vths[] = {"0", "1", "2", "4", "8", "16"};
+    for (int m = 0; m < 2; m++)
+        for (int v = 0; v < 6; v++) {
+            hr_experiment *e;
+            if (hr_config_load("configs/loihi-sdn-memory.xml", &e) ||
+                hr_experiment_set(e, "substrate.vth", vths[v]) ||
+                hr_experiment_set(e, "substrate.model", models[m])) {
+                fprintf(stderr, "bench_loihi: %s\n", hr_error_message());
+                return 1;
+            }
+            hr_worker *w;
+            hr_result r;
+            hr_costs c;
+            if (hr_worker_create(&w, e) || hr_worker_evaluate(w, NULL, 0, &r) ||
+                hr_substrate_costs(hr_worker_substrate(w), &c)) {
+                fprintf(stderr, "bench_loihi: %s\n", hr_error_message());
+                return 1;
+            }
+            printf("%-10s %5s %8.2f %14.1f %12.0f\n", models[m], vths[v], r.score, c.messages,
+                   c.synaptic_ops);
+            hr_result_free(&r);
+            hr_worker_destroy(w);
+            hr_experiment_destroy(e);
+        }
     return 0;
 }
