@@ -181,6 +181,7 @@ const hr_param_spec hr_loihi_lif_params[] = {
     HR_NUMBER_AT(LC, w_rec, "w_rec", 40, 0, 1e6, "std of the recurrent weights before quantization (activation units: a_in per spike)"),
     HR_NUMBER_AT(LC, w_in, "w_in", 60, 0, 1e6, "std of the input weights before quantization (activation units per input message unit)"),
     HR_NUMBER_AT(LC, input_fraction, "input_fraction", 0.5, 0, 1, "probability that an input line reaches a neuron"),
+    HR_LIST_AT(LC, input_neurons, "input_neurons", 0, MAX_NEURONS - 1, HR_PARAM_MAXLIST, "the input neurons (indices; empty: each neuron with probability input_fraction)"),
     HR_INT_AT(LC, weight_bits, "weight_bits", 8, 1, 8, "weight mantissa bits kept (Lava's num_weight_bits; 8, 6, 4 ...)"),
     HR_INT_AT(LC, rec_shift, "rec_shift", 0, -16, 16, "recurrent activation shift (Dense weight_exp): weight = mantissa * 2^rec_shift"),
     HR_INT_AT(LC, in_shift, "in_shift", 0, -16, 16, "input activation shift (Dense weight_exp of the input connection)"),
@@ -224,6 +225,7 @@ int hr_loihi_lif_net_create(hr_loihi_lif_net **out, const hr_section *settings)
     int n = c->neurons, st = HR_OK;
     trip tin = {0}, trec = {0};
     gsl_rng *rng = NULL;
+    unsigned char *chosen = NULL;
     if (c->probes > n) {
         st = HR_ERROR(HR_ERANGE, "substrate.probes = %d is more than the %d neurons (allowed: "
                       "0 .. %d; 0 records all)", c->probes, n, n);
@@ -256,10 +258,26 @@ int hr_loihi_lif_net_create(hr_loihi_lif_net **out, const hr_section *settings)
                              gsl_rng_uniform(rng)) - 1, 0, 4095);
         hr_loihi_lif_set_decay(net->lif, i, du, dv);
     }
+    if (c->input_neurons.n > 0) {
+        chosen = calloc((size_t)n, 1);
+        if (!chosen) {
+            st = HR_ERROR(HR_ENOMEM, "out of memory for a loihi-lif network");
+            goto fail;
+        }
+        for (int k = 0; k < c->input_neurons.n; k++) {
+            double v = c->input_neurons.v[k];
+            if (v != floor(v) || v >= n) {
+                st = HR_ERROR(HR_ERANGE, "substrate.input_neurons%d = %g is not a neuron "
+                              "(allowed: integers 0 .. %d)", k, v, n - 1);
+                goto fail;
+            }
+            chosen[(int)v] = 1;
+        }
+    }
     for (int l = 0; l < c->inputs; l++)
         for (int i = 0; i < n; i++) {
             double u = gsl_rng_uniform(rng), g = gsl_ran_gaussian(rng, 1);
-            if (u >= c->input_fraction)
+            if (chosen ? !chosen[i] : u >= c->input_fraction)
                 continue;
             int32_t m = mantissa(c->w_in * g, 0, c->in_shift);
             if ((st = trip_push(&tin, i, net->nlines == c->inputs ? l : 2 * l, m)))
@@ -267,6 +285,8 @@ int hr_loihi_lif_net_create(hr_loihi_lif_net **out, const hr_section *settings)
             if (net->nlines != c->inputs && (st = trip_push(&tin, i, 2 * l + 1, -m)))
                 goto fail;
         }
+    free(chosen);
+    chosen = NULL;
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++) {
             if (i == j)
@@ -291,6 +311,7 @@ int hr_loihi_lif_net_create(hr_loihi_lif_net **out, const hr_section *settings)
     *out = net;
     return HR_OK;
 fail:
+    free(chosen);
     gsl_rng_free(rng);
     trip_free(&tin);
     trip_free(&trec);

@@ -70,6 +70,7 @@ typedef struct hr_loihi_lif_cfg {
     double w_rec;         /* std of the recurrent weights, activation units (a_in per spike) */
     double w_in;          /* std of the input weights, activation units per message unit */
     double input_fraction; /* probability that an input line reaches a neuron */
+    hr_plist input_neurons; /* if not empty: exactly these neurons get every input line */
     int weight_bits;      /* Dense num_weight_bits of both connections */
     int rec_shift;        /* recurrent Dense weight_exp: weight = mantissa 2^rec_shift */
     int in_shift;         /* input Dense weight_exp */

@@ -374,6 +374,20 @@ static void test_lif_settings(void **state)
     assert_true(lo >= 20 && hi <= 2000 && hi - lo > 1000);
     hr_loihi_lif_net_destroy(net);
     hr_section_destroy(s);
+    /* Chosen input neurons get the input, no others. */
+    const char *ki[] = {"input_neurons", "3 7 11", NULL};
+    s = section("loihi-lif", ki);
+    assert_status(hr_loihi_lif_net_create(&net, s), HR_OK);
+    assert_int_equal(net->win->nnz, 3);
+    for (size_t k = 0; k < 3; k++)
+        assert_int_equal(net->win->row[k], (int)(3 + 4 * k));
+    hr_loihi_lif_net_destroy(net);
+    hr_section_destroy(s);
+    const char *kj[] = {"neurons", "8", "input_neurons", "2 9", NULL};
+    s = section("loihi-lif", kj);
+    assert_status(hr_loihi_lif_net_create(&net, s), HR_ERANGE);
+    assert_non_null(strstr(hr_error_message(), "substrate.input_neurons1 = 9 is not a neuron"));
+    hr_section_destroy(s);
     /* Errors name the setting and the allowed range. */
     const char *kp[] = {"neurons", "8", "probes", "9", NULL};
     s = section("loihi-lif", kp);
