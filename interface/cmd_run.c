@@ -170,7 +170,9 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
                    "  --set NAME=VALUE  override a setting (section.name, e.g. substrate.nu or\n"
                    "                    readout.t2) or a gene (its value in 0 .. 1); repeatable\n"
                    "  --genome V1,...   all genes at once, in declaration order\n"
-                   "  --force           replace DIR if it exists (only once results are complete)\n");
+                   "  --force           replace DIR if it exists (only once results are complete)\n"
+                   "  --no-plots        no figures (by default traces.png, readout.png and, for\n"
+                   "                    regression and time series, prediction.png)\n");
         return HR_EXIT_OK;
     }
     hr_cli_opts o;
@@ -213,6 +215,8 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
         st = hr_write_traces(&od, &r);
     for (int k = 0; !st && simulate && r.snapshots && k < r.ntraces; k++)
         st = write_snapshot(&od, &r, k);
+    if (!st)
+        hr_cli_plots(&o, argv[0], od.tmp);
     if (!st)
         st = hr_outdir_commit(&od);
     if (st) {
