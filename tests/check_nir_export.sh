@@ -24,7 +24,7 @@ if $H export $CFG --nir "$T/r.nir" $SMALL >"$T/out" 2>"$T/err"; then
 else
     bad "export failed: $(cat "$T/err")"
 fi
-$H run $CFG --out "$T/chip" $SMALL >/dev/null 2>"$T/err" || bad "run failed: $(cat "$T/err")"
+$H run $CFG --out "$T/chip" $SMALL --no-plots >/dev/null 2>"$T/err" || bad "run failed: $(cat "$T/err")"
 
 # The same experiment with the graph as the substrate; its one probe is the
 # readout's output (record=output), least squares on top is only a
@@ -32,7 +32,7 @@ $H run $CFG --out "$T/chip" $SMALL >/dev/null 2>"$T/err" || bad "run failed: $(c
 sed -e '/<substrate kind="loihi-lif">/,/<\/substrate>/c\
   <substrate kind="nir"> <file>'"$T"'/r.nir</file> <encoding>current</encoding> <input_scale>32</input_scale> <input_bits>8</input_bits> <record>output</record> </substrate>' \
     -e '/<genes>/,/<\/genes>/d' $CFG >"$T/nir.xml"
-$H run "$T/nir.xml" --out "$T/nir" $SMALL >/dev/null 2>"$T/err" || bad "run of the NIR graph failed: $(cat "$T/err")"
+$H run "$T/nir.xml" --out "$T/nir" $SMALL --no-plots >/dev/null 2>"$T/err" || bad "run of the NIR graph failed: $(cat "$T/err")"
 
 # readout.csv: chip: ..., target0, prediction0 (last two columns); nir: row, set, input0, x0, ...
 awk -F, 'NR > 1 { print $(NF - 1) "," $NF }' "$T/chip/readout.csv" >"$T/chip.csv"
