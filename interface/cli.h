@@ -12,6 +12,7 @@ int hr_cmd_run(int argc, char **argv);
 int hr_cmd_simulate(int argc, char **argv);
 int hr_cmd_schema(int argc, char **argv);
 int hr_cmd_evolve(int argc, char **argv);
+int hr_cmd_help(int argc, char **argv);
 int hr_cmd_plot(int argc, char **argv);
 int hr_cmd_export(int argc, char **argv);
 
@@ -56,6 +57,11 @@ void hr_print_summary(FILE *f, const hr_experiment *e, const hr_result *r);
  * --no-plots; a figure that cannot be drawn is a warning on stderr, never a
  * failed command. */
 void hr_cli_plots(const hr_cli_opts *o, const char *cmd, const char *dir);
+
+/* Warnings about settings that are allowed but probably not meant (readout
+ * times that read the same output sample, traces of hundreds of thousands
+ * of samples), on stderr. */
+void hr_cli_warnings(const hr_experiment *e, const hr_worker *w);
 
 /* True if argv contains -h or --help. */
 int hr_cli_wants_help(int argc, char **argv);

@@ -17,6 +17,7 @@ static const struct command {
     {"export", hr_cmd_export, "write the evaluated reservoir and its trained readout as a NIR graph"},
     {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
     {"info", hr_cmd_info, "version, build flags, library versions, thread count"},
+    {"help", hr_cmd_help, "pages: 'hydrores help outputs' documents every file and column"},
 };
 
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
@@ -38,7 +39,7 @@ int main(int argc, char **argv)
         return HR_EXIT_USAGE;
     }
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
         usage(stdout);
         return HR_EXIT_OK;
     }
