@@ -236,6 +236,23 @@ void hr_cli_warnings(const hr_experiment *e, const hr_worker *w)
                         "times at least %g apart, or a finer substrate dt_out)\n", i, t[i], j, t[j],
                         dt, dt);
     }
+    /* Readout times no gene moves, outside the window the readout genes explore. */
+    double glo = INFINITY, ghi = -INFINITY;
+    int tindex = hr_section_find(ro, "t");
+    for (int g = 0; g < e->ngenes; g++)
+        if (e->genes[g].section == HR_SEC_READOUT && e->genes[g].spec_index == tindex) {
+            glo = fmin(glo, e->genes[g].lo);
+            ghi = fmax(ghi, e->genes[g].hi);
+        }
+    for (int i = 0; i < nt && glo <= ghi; i++) {
+        int moved = 0;
+        for (int g = 0; g < e->ngenes; g++)
+            moved |= e->genes[g].section == HR_SEC_READOUT && e->genes[g].spec_index == tindex &&
+                     e->genes[g].elem == i;
+        if (!moved && (t[i] < glo - (ghi - glo) || t[i] > ghi + (ghi - glo)))
+            fprintf(stderr, "hydrores: warning: readout time t%d = %g is far outside the window "
+                    "%g .. %g that the genes on readout times explore\n", i, t[i], glo, ghi);
+    }
     for (int g = 0; g < e->ngenes; g++)
         if (e->genes[g].section == HR_SEC_READOUT && e->genes[g].hi > tmax)
             tmax = e->genes[g].hi;
