@@ -15,6 +15,7 @@ int hr_cmd_evolve(int argc, char **argv);
 int hr_cmd_help(int argc, char **argv);
 int hr_cmd_compare(int argc, char **argv);
 int hr_cmd_plot(int argc, char **argv);
+int hr_cmd_export(int argc, char **argv);
 
 #include <stdio.h>
 

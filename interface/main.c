@@ -16,6 +16,7 @@ static const struct command {
     {"compare", hr_cmd_compare, "substrates x tasks through one pipeline: scores, costs, Pareto front"},
     {"simulate", hr_cmd_simulate, "run the substrate on an experiment's stimuli, write traces"},
     {"plot", hr_cmd_plot, "draw the figures of a result folder (PNG, SVG, PDF; tank movie as GIF)"},
+    {"export", hr_cmd_export, "write the evaluated reservoir and its trained readout as a NIR graph"},
     {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
     {"info", hr_cmd_info, "version, build flags, library versions, thread count"},
     {"help", hr_cmd_help, "pages: 'hydrores help outputs' documents every file and column"},
