@@ -76,12 +76,32 @@ static void schema_value(FILE *f, const hr_param_spec *p)
     }
 }
 
+/* Text with XML's special characters escaped. */
+static void put_escaped(FILE *f, const char *t)
+{
+    for (; t && *t; t++)
+        switch (*t) {
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        default:
+            fputc(*t, f);
+        }
+}
+
 static void schema_settings(FILE *f, const hr_param_spec *spec, const char *indent)
 {
     fprintf(f, "%s<interleave>\n", indent);
     for (const hr_param_spec *p = spec; p->name; p++) {
-        fprintf(f, "%s  <optional><element name=\"%s\"><a:documentation>%s</a:documentation>",
-                indent, p->name, p->doc ? p->doc : "");
+        fprintf(f, "%s  <optional><element name=\"%s\"><a:documentation>", indent, p->name);
+        put_escaped(f, p->doc);
+        fprintf(f, "</a:documentation>");
         schema_value(f, p);
         fprintf(f, "</element></optional>\n");
     }
