@@ -47,10 +47,12 @@ if [ -n "$cmd" ] && [ -f "$T/hint/checkpoint.bin" ] && sh -c "$cmd --quiet --no-
 else bad "the resume hint '$cmd' does not work"; fi
 
 # 4. A folder being written is locked; a second process is refused by pid.
-$H evolve $C --out "$T/L" --set substrate.accurate=1 --set evolve.random=400 --set evolve.batch=10 --quiet --no-plots --max-evals 4000 --threads 1 >/dev/null 2>&1 &
+# (small batches: the first checkpoint comes fast even in the sanitizer build
+# on a loaded machine; a long budget keeps it running while we knock)
+$H evolve $C --out "$T/L" --set substrate.n=256 --set evolve.random=4000 --set evolve.batch=4 --quiet --no-plots --max-evals 100000 --threads 1 >/dev/null 2>&1 &
 pid=$!
 i=0
-while [ $i -lt 400 ] && [ ! -f "$T/L/checkpoint.bin" ]; do sleep 0.05; i=$((i + 1)); done
+while [ $i -lt 1200 ] && [ ! -f "$T/L/checkpoint.bin" ]; do sleep 0.05; i=$((i + 1)); done
 expect "a second process on a running folder is refused" 2 "in use by process $pid" $H evolve --resume "$T/L" --quiet
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 
