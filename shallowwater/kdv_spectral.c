@@ -83,15 +83,22 @@
  */
 #include "shallowwater/kdv_internal.h"
 
-/* No fused multiply-add in this file. GCC 12's vectoriser recognises the
- * interleaved complex products below (a c - b d, a d + b c) and emits
- * vfmaddsub/vfmsubadd even under -ffp-contract=off, so a build for a CPU with
- * FMA (-march=native, x86-64-v3) computed other bits than one without (the
- * sanitizer and portable builds). Without FMA here every build gives the same
- * bits; tests/check_builds.sh keeps FMA out of the library and CI compares
- * the builds' results. */
-#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
-#pragma GCC target("no-fma", "no-avx512f")
+/* No fused multiply-add here. GCC 12's vectoriser recognises interleaved
+ * complex products (a c - b d, a d + b c) and emits vfmaddsub/vfmsubadd even
+ * under -ffp-contract=off, so a build for a CPU with FMA (-march=native,
+ * x86-64-v3) computed other bits than one without (the sanitizer and
+ * portable builds). Every product of such a pair is therefore wrapped in
+ * P_(), GCC's __builtin_assoc_barrier, which the pattern matcher cannot see
+ * through (the loops stay vectorised, AVX-512 included), and the one-off
+ * coefficient set-up, in C complex arithmetic, is not SLP-vectorised.
+ * tests/check_builds.sh keeps FMA out of the library and CI compares the
+ * builds' results. */
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+#define P_(a) __builtin_assoc_barrier(a)
+#define NO_SLP __attribute__((optimize("no-tree-slp-vectorize", "no-tree-loop-vectorize")))
+#else
+#define P_(a) (a)
+#define NO_SLP
 #endif
 
 #include <math.h>
@@ -216,7 +223,7 @@ static void phis(double complex z, double complex ez, const double *inv, double 
  *     f2 = h (phi_2 - 2 phi_3),  f3 = h (4 phi_3 - phi_2),
  * each multiplied by the nonlinear factor g_m = -i k_m / (2 n^2)). About
  * 0.1 ms at n = 1024: remade only when h or c0 change. */
-static void make_coefficients(hr_kdv *s, double h, double c0)
+NO_SLP static void make_coefficients(hr_kdv *s, double h, double c0)
 {
     const int n = s->n;
     const double nu = s->p.nu, L = s->p.length;
@@ -269,7 +276,8 @@ static void to_grid(hr_kdv *s, const double *restrict X, double shift, double *x
         double ar = X[2 * m], ai = X[2 * m + 1];
         double br = X[2 * (M - m)], bi = -X[2 * (M - m) + 1];
         double dr = ar - br, di = ai - bi; /* X_m - conj X_{M-m} */
-        double er = w[2 * m] * dr - w[2 * m + 1] * di, ei = w[2 * m] * di + w[2 * m + 1] * dr;
+        double er = P_(w[2 * m] * dr) - P_(w[2 * m + 1] * di);
+        double ei = P_(w[2 * m] * di) + P_(w[2 * m + 1] * dr);
         y[2 * m] = ar + br - ei;
         y[2 * m + 1] = ai + bi + er;
     }
@@ -294,7 +302,8 @@ static void to_spectrum(hr_kdv *s, double *x, double *restrict X)
         double br = z[2 * (M - m)], bi = -z[2 * (M - m) + 1];
         double dr = ar - br, di = ai - bi; /* Z_m - conj Z_{M-m} */
         /* -i conj(w^m) d = -i (wr - i wi)(dr + i di) */
-        double pr = w[2 * m] * dr + w[2 * m + 1] * di, pi = w[2 * m] * di - w[2 * m + 1] * dr;
+        double pr = P_(w[2 * m] * dr) + P_(w[2 * m + 1] * di);
+        double pi = P_(w[2 * m] * di) - P_(w[2 * m + 1] * dr);
         X[2 * m] = 0.5 * (ar + br + pi);
         X[2 * m + 1] = 0.5 * (ai + bi - pr);
     }
@@ -317,8 +326,8 @@ static void nonlinear(hr_kdv *s, const double *in, double *out)
 }
 
 /* x * y for interleaved complex values. */
-#define MULR(x, y, m) ((x)[2 * (m)] * (y)[2 * (m)] - (x)[2 * (m) + 1] * (y)[2 * (m) + 1])
-#define MULI(x, y, m) ((x)[2 * (m)] * (y)[2 * (m) + 1] + (x)[2 * (m) + 1] * (y)[2 * (m)])
+#define MULR(x, y, m) (P_((x)[2 * (m)] * (y)[2 * (m)]) - P_((x)[2 * (m) + 1] * (y)[2 * (m) + 1]))
+#define MULI(x, y, m) (P_((x)[2 * (m)] * (y)[2 * (m) + 1]) + P_((x)[2 * (m) + 1] * (y)[2 * (m)]))
 
 /* Sums are split over LANES accumulators (term m into m mod LANES) and
  * combined pairwise in a fixed order: a vectorised reduction would add in an
@@ -362,8 +371,8 @@ static double step(hr_kdv *s)
 #pragma omp simd
     for (int m = 0; m < nc; m++) {
         double dr = 2 * fb[2 * m] - fv[2 * m], di = 2 * fb[2 * m + 1] - fv[2 * m + 1];
-        t[2 * m] = MULR(E2, a, m) + Q[2 * m] * dr - Q[2 * m + 1] * di;
-        t[2 * m + 1] = MULI(E2, a, m) + Q[2 * m] * di + Q[2 * m + 1] * dr;
+        t[2 * m] = MULR(E2, a, m) + P_(Q[2 * m] * dr) - P_(Q[2 * m + 1] * di);
+        t[2 * m + 1] = MULI(E2, a, m) + P_(Q[2 * m] * di) + P_(Q[2 * m + 1] * dr);
     }
     nonlinear(s, t, fc);
     /* Eight partial sums in a fixed order (lane k takes m = k mod 8), so the
@@ -372,9 +381,9 @@ static double step(hr_kdv *s)
 #pragma omp simd
     for (int m = 0; m < nc; m++) {
         double sr = fa[2 * m] + fb[2 * m], si = fa[2 * m + 1] + fb[2 * m + 1];
-        double vr = MULR(E, v, m) + MULR(f1, fv, m) + 2 * (f2[2 * m] * sr - f2[2 * m + 1] * si) +
+        double vr = MULR(E, v, m) + MULR(f1, fv, m) + 2 * (P_(f2[2 * m] * sr) - P_(f2[2 * m + 1] * si)) +
                     MULR(f3, fc, m);
-        double vi = MULI(E, v, m) + MULI(f1, fv, m) + 2 * (f2[2 * m] * si + f2[2 * m + 1] * sr) +
+        double vi = MULI(E, v, m) + MULI(f1, fv, m) + 2 * (P_(f2[2 * m] * si) + P_(f2[2 * m + 1] * sr)) +
                     MULI(f3, fc, m);
         v[2 * m] = vr;
         v[2 * m + 1] = vi;
