@@ -669,7 +669,9 @@ static int cmaes_load(hr_evo *evo, struct hr__evo_reader *r, const char *path)
     hr__evo_get_f64s(r, st->m, n);
     hr__evo_get_f64s(r, st->ps, n);
     hr__evo_get_f64s(r, st->pc, n);
-    if (r->failed || (r->len - r->pos) / 8 < 2 * n * n + n)
+    if (!r->failed && (r->len - r->pos) / 8 < 2 * n * n + n)
+        r->failed = 1; /* shorter than it claims */
+    if (r->failed)
         return HR_OK;
     hr__evo_get_f64s(r, st->C, n * n);
     hr__evo_get_f64s(r, st->B, n * n);
@@ -694,8 +696,10 @@ static int cmaes_load(hr_evo *evo, struct hr__evo_reader *r, const char *path)
                        "%d in batches of %d", path, (unsigned long long)received, st->lambda,
                        st->lambda0);
     st->received = (long)received;
-    if ((r->len - r->pos) / 8 < received * (n + 1))
+    if ((r->len - r->pos) / 8 < received * (n + 1)) {
+        r->failed = 1;
         return HR_OK;
+    }
     hr__evo_get_f64s(r, st->y, (size_t)received * n);
     hr__evo_get_f64s(r, st->f, (size_t)received);
     if (!all_finite(st->y, (size_t)received * n))
@@ -722,8 +726,10 @@ static int cmaes_load(hr_evo *evo, struct hr__evo_reader *r, const char *path)
          held != (uint64_t)lambda_of_run(c, (int)restart - 1)))
         return CORRUPT("checkpoint '%s' is corrupt: CMA-ES holds %llu individuals", path,
                        (unsigned long long)held);
-    if ((r->len - r->pos) / 8 < held * (n + 1))
+    if ((r->len - r->pos) / 8 < held * (n + 1)) {
+        r->failed = 1;
         return HR_OK;
+    }
     st->held = (long)held;
     hr__evo_get_f64s(r, st->held_x, (size_t)held * n);
     hr__evo_get_f64s(r, st->held_f, (size_t)held);

@@ -452,8 +452,10 @@ static int nsga2_load(hr_evo *evo, struct hr__evo_reader *r, const char *path)
         return HR_ERROR(HR_ECORRUPT, "checkpoint '%s' is corrupt: NSGA-II population %llu after "
                         "%ld generations (allowed: %ld, or 0 before the first)", path,
                         (unsigned long long)size, evo->generations, N);
-    if ((r->len - r->pos) / 8 < size * (n + m))
-        return HR_OK; /* truncated */
+    if ((r->len - r->pos) / 8 < size * (n + m)) {
+        r->failed = 1; /* shorter than it claims: reported by the caller */
+        return HR_OK;
+    }
     hr__evo_get_f64s(r, st->genomes, (size_t)size * n);
     hr__evo_get_f64s(r, st->obj, (size_t)size * m);
     for (size_t i = 0; i < (size_t)size * n; i++) {
