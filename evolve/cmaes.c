@@ -53,6 +53,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_matrix.h>
 #include <gsl/gsl_vector.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -879,7 +880,8 @@ static int cmaes_compare_config(const char *path, const hr_evo_config *s, const 
 
 static long cmaes_evaluations_after(const hr_evo_config *cfg, long g)
 {
-    return g * (long)lambda0_of(cfg);
+    long l = lambda0_of(cfg);
+    return g < 0 || g > LONG_MAX / l ? -1 : g * l; /* -1: a count no run reaches */
 }
 
 static long cmaes_cells(const hr_evo_config *cfg) { return lambda0_of(cfg); }

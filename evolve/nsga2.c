@@ -29,6 +29,7 @@
 #include "evolve/settings.h"
 #include "base/status.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -710,7 +711,8 @@ static int nsga2_compare_config(const char *path, const hr_evo_config *s, const 
 
 static long nsga2_evaluations_after(const hr_evo_config *cfg, long g)
 {
-    return g * (long)params_of(cfg).population;
+    long N = params_of(cfg).population;
+    return g < 0 || g > LONG_MAX / N ? -1 : g * N; /* -1: a count no run reaches */
 }
 
 static long nsga2_cells(const hr_evo_config *cfg) { return params_of(cfg).population; }

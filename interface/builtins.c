@@ -6,6 +6,7 @@
 #include "base/status.h"
 #include "reservoir/encoder.h"
 #include "reservoir/fitness.h"
+#include "reservoir/fitness_multi.h"
 #include "reservoir/substrate.h"
 #include "tasks/task_kind.h"
 #include "evolve/optimizer.h"
@@ -54,6 +55,7 @@ static const hr_fitness_type *const fitnesses[] = {
     &hr_fitness_det_abs,
     &hr_fitness_logdet_gram,
     &hr_fitness_score,
+    &hr_fitness_multi,
 };
 
 /* A built-in that does not register is a programming error: say so loudly. */
