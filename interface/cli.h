@@ -12,6 +12,7 @@ int hr_cmd_run(int argc, char **argv);
 int hr_cmd_simulate(int argc, char **argv);
 int hr_cmd_schema(int argc, char **argv);
 int hr_cmd_evolve(int argc, char **argv);
+int hr_cmd_design(int argc, char **argv); /* interface/cmd_design.c */
 
 #include <stdio.h>
 

@@ -832,9 +832,14 @@ int hr_design_candidates_make(hr_worker *w, double t_lo, double t_hi, double lam
         hr_design_candidates_free(out);
         return HR_ERROR(HR_ENOMEM, "design: out of memory for %d x %d candidates", nt, P);
     }
+    /* t = (j + 1/2) / (1/dt) when 1/dt is a whole number (as the readout
+     * snaps it), so dt = 0.1 gives 42.05 rather than 42.050000000000004. */
+    double inv = 1.0 / dt, rinv = nearbyint(inv);
+    int whole = rinv >= 1 && fabs(inv - rinv) <= 1e-9 * rinv;
     int N = 0;
     for (int j = 0; j < nt; j++) {
-        double t = rule == HR_READ_FLOOR ? (j + 0.5) * dt : j * dt;
+        double s = rule == HR_READ_FLOOR ? j + 0.5 : j;
+        double t = whole ? s / rinv : s * dt;
         if (t_hi >= t_lo && (t < t_lo || t > t_hi))
             continue;
         int okay = 1;
