@@ -343,6 +343,14 @@ int hr_cmd_design(int argc, char **argv)
     const hr_section *fs = e->sec[HR_SEC_FITNESS];
     const hr_fitness_type *ft = hr_fitness_find(fs->kind);
     int square_fitness = ft && (ft->base.flags & HR_FITNESS_SQUARE);
+    if (square_fitness && k * q != c.problem.m) {
+        st = HR_ERROR(HR_EINVAL, "fitness '%s' needs a square readout matrix: %d times x %d probes "
+                      "for %d training rows (allowed: --k %d%s, or --set fitness.kind=logdet_gram "
+                      "for a non-square X)", fs->kind, k, q, c.problem.m,
+                      c.problem.m % q == 0 ? c.problem.m / q : 0,
+                      c.problem.m % q == 0 ? "" : " (no whole number: change --probes)");
+        goto fail;
+    }
     double lambda = o.lambda >= 0 ? o.lambda
                     : square_fitness && k * q == c.problem.m ? 0
                     : hr_section_num(fs, "lambda");
