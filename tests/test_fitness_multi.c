@@ -9,12 +9,14 @@
 #include <cmocka.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/status.h"
 #include "reservoir/evolution.h"
 #include "reservoir/experiment.h"
 #include "reservoir/fitness_multi.h"
 #include "evolve/nsga2.h"
+#include "reservoir/front.h"
 #include "tests/test_util.h"
 
 /* The common entries of the multi table equal hr_fitness_params' (names,
@@ -129,6 +131,8 @@ static void test_evolution_nobj(void **state)
     assert_status(hr_experiment_add_section(e, HR_SEC_FITNESS, "multi"), HR_OK);
     assert_status(hr_experiment_set(e, "fitness.objectives", "logdet score cond"), HR_OK);
     assert_status(hr_experiment_add_section(e, HR_SEC_EVOLVE, "nsga2"), HR_OK);
+    assert_status(hr_experiment_set(e, "evolve.population", "4"), HR_OK);
+    assert_status(hr_experiment_set(e, "task.repetitions", "1"), HR_OK);
     hr_evolution *ev;
     assert_status(hr_evolution_create(&ev, e, 1), HR_OK);
     assert_int_equal(hr_evolution_config(ev)->nobj, 3);
@@ -136,6 +140,29 @@ static void test_evolution_nobj(void **state)
     double g[1] = {0.3}, f[3], d[1];
     assert_status(hr_evolution_eval(ev, 0, g, f, d), HR_OK);
     assert_true(isfinite(f[0]) && f[1] == 1.0 && isfinite(f[2])); /* accuracy 1 */
+    /* Two generations, and front.csv named after the objectives. */
+    hr_evo *evo;
+    assert_status(hr_evo_create(hr_evolution_config(ev), &evo), HR_OK);
+    hr_evo_evaluator eval = hr_evolution_evaluator(ev);
+    for (int k = 0; k < 2; k++)
+        assert_status(hr_evo_iterate(evo, &eval, NULL), HR_OK);
+    char dir[] = "/tmp/hr_front_test.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    assert_status(hr_front_write(evo, e, dir), HR_OK);
+    char path[64], line[512];
+    snprintf(path, sizeof path, "%s/front.csv", dir);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    assert_non_null(fgets(line, sizeof line, fp));
+    assert_string_equal(line, "index,logdet,score,cond,crowding,t0\n");
+    int rows = 0;
+    while (fgets(line, sizeof line, fp))
+        rows++;
+    fclose(fp);
+    assert_true(rows >= 1 && rows <= 4);
+    remove(path);
+    rmdir(dir);
+    hr_evo_destroy(evo);
     hr_evolution_destroy(ev);
     assert_status(hr_experiment_add_section(e, HR_SEC_EVOLVE, "ga"), HR_OK);
     assert_status(hr_evolution_create(&ev, e, 1), HR_OK);
