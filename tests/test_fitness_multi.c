@@ -137,8 +137,8 @@ static void test_evolution_nobj(void **state)
     assert_status(hr_evolution_create(&ev, e, 1), HR_OK);
     assert_int_equal(hr_evolution_config(ev)->nobj, 3);
     assert_int_equal(hr_evolution_config(ev)->kind, HR_EVO_NSGA2);
-    double g[1] = {0.3}, f[3], d[1];
-    assert_status(hr_evolution_eval(ev, 0, g, f, d), HR_OK);
+    double g[1] = {0.3}, f[3];
+    assert_status(hr_evolution_eval(ev, 0, g, f, NULL), HR_OK); /* no descriptors (ndesc 0) */
     assert_true(isfinite(f[0]) && f[1] == 1.0 && isfinite(f[2])); /* accuracy 1 */
     /* Two generations, and front.csv named after the objectives. */
     hr_evo *evo;
