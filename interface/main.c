@@ -11,7 +11,7 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"run", hr_cmd_run, "evaluate an experiment: readout matrix, separability, task score"},
-    {"evolve", hr_cmd_evolve, "evolve the interface genes (GA, MAP-Elites), checkpointed"},
+    {"evolve", hr_cmd_evolve, "evolve the interface genes (GA, MAP-Elites, CMA-ES, NSGA-II), checkpointed"},
     {"design", hr_cmd_design, "choose readout times (and probes) by D-optimal design"},
     {"simulate", hr_cmd_simulate, "run the substrate on an experiment's stimuli, write traces"},
     {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
