@@ -6,7 +6,7 @@
 #   make deps       install the Debian packages the build needs (as root)
 #   make SANITIZER=address,undefined check    sanitizer build under build/san/
 #   make WERROR=1   turn warnings into errors (CI does this)
-#   make PORTABLE=1 one binary for mixed CPUs (no -march=native), in build/portable/
+#   make PORTABLE=1 one binary for mixed CPUs (no -march=native), in build/generic/
 
 # Debian packages the build and tests need; `make deps` installs the missing ones.
 DEB_PKGS = gcc make pkg-config libfftw3-dev libgsl-dev libxml2-dev libcmocka-dev \
@@ -22,12 +22,12 @@ VERSION = 0.1.0
 # compiler's baseline).
 ifeq ($(PORTABLE),1)
 OPT      ?= -O2 $(if $(filter x86_64,$(shell uname -m)),-march=x86-64-v2,)
-BUILD    ?= build/portable
+BUILD    ?= build/generic
 else
 OPT      ?= -O2 -march=native
 endif
-# No fused multiply-add contraction: results are the same bits in the normal
-# and the sanitizer build (and on resume by either).
+# No fused multiply-add contraction (and see kdv_spectral.c): results are the
+# same bits in the normal, sanitizer and portable builds (tests/cross_builds.sh).
 FPFLAGS   = -ffp-contract=off
 WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wcast-align \

@@ -4,6 +4,7 @@
 #include "interface/cli.h"
 #include "base/status.h"
 #include "interface/config.h"
+#include "interface/plot_folder.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -12,7 +13,7 @@
 #include <string.h>
 
 enum { OPT_OUT = 256, OPT_SET, OPT_GENOME, OPT_FORCE, OPT_RESUME, OPT_SEED, OPT_THREADS,
-       OPT_MAX_EVALS, OPT_TIME_LIMIT, OPT_QUIET };
+       OPT_MAX_EVALS, OPT_TIME_LIMIT, OPT_QUIET, OPT_NO_PLOTS };
 
 /* Parses a number option: whole >= 0 (isint) or seconds >= 0. */
 static int number_opt(const char *cmd, const char *name, const char *val, int isint, double *out)
@@ -40,6 +41,7 @@ int hr_cli_parse(int argc, char **argv, hr_cli_opts *o, int allow_evolve)
         {"genome", required_argument, NULL, OPT_GENOME},
         {"force", no_argument, NULL, OPT_FORCE},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
         {"resume", no_argument, NULL, OPT_RESUME},
         {"seed", required_argument, NULL, OPT_SEED},
         {"threads", required_argument, NULL, OPT_THREADS},
@@ -53,6 +55,7 @@ int hr_cli_parse(int argc, char **argv, hr_cli_opts *o, int allow_evolve)
         {"genome", required_argument, NULL, OPT_GENOME},
         {"force", no_argument, NULL, OPT_FORCE},
         {"quiet", no_argument, NULL, OPT_QUIET},
+        {"no-plots", no_argument, NULL, OPT_NO_PLOTS},
         {NULL, 0, NULL, 0},
     };
     optind = 0; /* reset: getopt_long may have run for another command */
@@ -81,6 +84,9 @@ int hr_cli_parse(int argc, char **argv, hr_cli_opts *o, int allow_evolve)
         case 'q':
         case OPT_QUIET:
             o->quiet = 1;
+            break;
+        case OPT_NO_PLOTS:
+            o->no_plots = 1;
             break;
         case OPT_RESUME:
             o->resume = 1;
@@ -179,3 +185,14 @@ int hr_cli_load(const hr_cli_opts *o, hr_experiment **out)
     return HR_OK;
 }
 
+
+void hr_cli_plots(const hr_cli_opts *o, const char *cmd, const char *dir)
+{
+    if (o->no_plots)
+        return;
+    hr_plot_options po = hr_plot_options_default();
+    po.quiet = 1;
+    if (hr_plot_folder(dir, &po) != HR_OK)
+        fprintf(stderr, "hydrores %s: figures not drawn (the results are complete): %s\n", cmd,
+                hr_error_message());
+}

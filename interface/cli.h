@@ -12,6 +12,7 @@ int hr_cmd_run(int argc, char **argv);
 int hr_cmd_simulate(int argc, char **argv);
 int hr_cmd_schema(int argc, char **argv);
 int hr_cmd_evolve(int argc, char **argv);
+int hr_cmd_plot(int argc, char **argv);
 int hr_cmd_design(int argc, char **argv); /* interface/cmd_design.c */
 
 #include <stdio.h>
@@ -37,6 +38,7 @@ typedef struct hr_cli_opts {
     long long max_evals;             /* --max-evals (0 = from the file) */
     double time_limit;               /* --time-limit seconds (0 = none) */
     int quiet;                       /* --quiet */
+    int no_plots;                    /* --no-plots: no figures at the end */
 } hr_cli_opts;
 
 /* Parses the options; prints the problem and returns HR_EXIT_USAGE if bad. */
@@ -49,6 +51,11 @@ int hr_cli_load(const hr_cli_opts *o, hr_experiment **out);
 int hr_write_result(const hr_outdir *od, const hr_experiment *e, const hr_result *r);
 int hr_write_traces(const hr_outdir *od, const hr_result *r);
 void hr_print_summary(FILE *f, const hr_experiment *e, const hr_result *r);
+
+/* Draws the figures of result folder `dir` (interface/plot_folder.h) unless
+ * --no-plots; a figure that cannot be drawn is a warning on stderr, never a
+ * failed command. */
+void hr_cli_plots(const hr_cli_opts *o, const char *cmd, const char *dir);
 
 /* True if argv contains -h or --help. */
 int hr_cli_wants_help(int argc, char **argv);

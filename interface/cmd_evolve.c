@@ -127,7 +127,8 @@ static void usage(void)
            "                    depend on it\n"
            "  --max-evals N     evaluation budget (default: evolve.evaluations)\n"
            "  --time-limit S    stop (checkpointed, resumable) after S seconds\n"
-           "  --force           replace an existing DIR\n\n"
+           "  --force           replace an existing DIR\n"
+           "  --no-plots        no figures (by default fitness.png, archive.png, genes.png)\n\n"
            "SIGINT/SIGTERM finish the current generation, checkpoint and exit with status\n"
            "130; a second signal abandons the generation in flight. Progress is shown on\n"
            "one line when stderr is a terminal.\n");
@@ -368,6 +369,7 @@ int hr_cmd_evolve(int argc, char **argv)
     }
     hr_result_free(&hand);
     hr_result_free(&evolved);
+    hr_cli_plots(&o, "evolve", o.out);
     printf("results in %s/ (best genome: %s/best.xml)\n", o.out, o.out);
     if (why == HR_EVO_INTERRUPTED || why == HR_EVO_TIME_LIMIT) {
         printf("continue with: hydrores evolve %s --out %s --resume\n", o.config, o.out);

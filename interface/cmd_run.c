@@ -2,7 +2,7 @@
 #include "interface/cli.h"
 #include "interface/config.h"
 #include "interface/outdir.h"
-#include "interface/png.h"
+#include "interface/plot_folder.h"
 #include "base/status.h"
 #include "reservoir/experiment.h"
 
@@ -59,12 +59,19 @@ static int write_snapshot(const hr_outdir *od, const hr_result *r, int k)
     int st = hr_close_checked(f, name);
     if (st)
         return st;
-    /* The same as a picture: blue troughs, red crests, y up. */
-    char path[1300];
+    /* The same as a figure: the diverging map over the largest |eta| of all
+     * runs (so the pictures of the folder compare), makers and probes from
+     * the config.xml already written, y up. */
+    char path[1300], config[1300];
+    double vmax = 0;
+    for (int q = 0; q < r->ntraces; q++)
+        for (size_t i = 0; r->snapshots[q] && i < (size_t)r->snap_nx * r->snap_ny; i++)
+            vmax = fmax(vmax, fabs(r->snapshots[q][i]));
     snprintf(name, sizeof name, "snapshot_run%d.png", k);
     hr_outdir_path(od, name, path, sizeof path);
-    int scale = r->snap_nx < 200 ? (400 + r->snap_nx - 1) / r->snap_nx : 1;
-    return hr_png_write_field(path, r->snapshots[k], r->snap_nx, r->snap_ny, scale);
+    hr_outdir_path(od, "config.xml", config, sizeof config);
+    return hr_plot_snapshot_png(config, k, r->snapshots[k], r->snap_nx, r->snap_ny,
+                                vmax > 0 ? vmax : 1e-6, path);
 }
 
 static void write_rows(FILE *f, const char *set, const double *in, int nin, const double *x,
@@ -163,7 +170,9 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
                    "  --set NAME=VALUE  override a setting (section.name, e.g. substrate.nu or\n"
                    "                    readout.t2) or a gene (its value in 0 .. 1); repeatable\n"
                    "  --genome V1,...   all genes at once, in declaration order\n"
-                   "  --force           replace DIR if it exists (only once results are complete)\n");
+                   "  --force           replace DIR if it exists (only once results are complete)\n"
+                   "  --no-plots        no figures (by default traces.png, readout.png and, for\n"
+                   "                    regression and time series, prediction.png)\n");
         return HR_EXIT_OK;
     }
     hr_cli_opts o;
@@ -206,6 +215,8 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
         st = hr_write_traces(&od, &r);
     for (int k = 0; !st && simulate && r.snapshots && k < r.ntraces; k++)
         st = write_snapshot(&od, &r, k);
+    if (!st)
+        hr_cli_plots(&o, argv[0], od.tmp);
     if (!st)
         st = hr_outdir_commit(&od);
     if (st) {

@@ -14,6 +14,7 @@ static const struct command {
     {"evolve", hr_cmd_evolve, "evolve the interface genes (GA, MAP-Elites, CMA-ES, NSGA-II), checkpointed"},
     {"design", hr_cmd_design, "choose readout times (and probes) by D-optimal design"},
     {"simulate", hr_cmd_simulate, "run the substrate on an experiment's stimuli, write traces"},
+    {"plot", hr_cmd_plot, "draw the figures of a result folder (PNG, SVG, PDF; tank movie as GIF)"},
     {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
     {"info", hr_cmd_info, "version, build flags, library versions, thread count"},
 };
