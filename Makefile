@@ -6,6 +6,7 @@
 #   make deps       install the Debian packages the build needs (as root)
 #   make SANITIZER=address,undefined check    sanitizer build under build/san/
 #   make WERROR=1   turn warnings into errors (CI does this)
+#   make MPI=1      the MPI build (mpicc) in build/mpi/: mpirun -np N build/mpi/hydrores evolve ...
 #   make PORTABLE=1 one binary for mixed CPUs (no -march=native), in build/generic/
 
 # Debian packages the build and tests need; `make deps` installs the missing ones.
@@ -36,6 +37,13 @@ ifeq ($(WERROR),1)
 WARN     += -Werror
 endif
 
+# MPI=1: the MPI build (mpicc, -DHR_MPI) of the same sources, in build/mpi/.
+ifeq ($(MPI),1)
+CC        = mpicc
+BUILD    ?= build/mpi
+MPIFLAGS  = -DHR_MPI
+endif
+
 ifneq ($(SANITIZER),)
 BUILD    ?= build/san
 SANFLAGS  = -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -49,7 +57,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 CFLAGS  ?=
-CFLAGS  += -std=gnu11 -g $(OPT) $(FPFLAGS) $(WARN) $(SANFLAGS) -fopenmp -I. $(PKG_CFLAGS) \
+CFLAGS  += -std=gnu11 -g $(OPT) $(FPFLAGS) $(WARN) $(SANFLAGS) $(MPIFLAGS) -fopenmp -I. $(PKG_CFLAGS) \
            -MMD -MP -DHR_VERSION='"$(VERSION)"' \
            -DHR_BUILD_FLAGS='"$(strip $(OPT) $(SANFLAGS))"'
 LDFLAGS += $(SANFLAGS) -fopenmp
@@ -66,7 +74,7 @@ TEST_BIN = $(TEST_SRC:%.c=$(BUILD)/%)
 BENCH_SRC = $(wildcard bench/*.c)
 BENCH_BIN = $(BENCH_SRC:%.c=$(BUILD)/%)
 
-.PHONY: all deps check test-run bench bench-run run run-only clean
+.PHONY: all deps check test-run bench bench-run run run-only clean mpi
 .DEFAULT_GOAL := all
 
 all: $(BIN) $(TEST_BIN) $(BENCH_BIN)
@@ -125,15 +133,26 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory test-run
 
-test-run: all
-	@BUILD=$(BUILD) HYDRORES=$(BIN) sh tests/run-all.sh $(TEST_BIN)
+# The MPI build joins the normal `make check` when mpicc is there (not the
+# sanitizer build: Open MPI's own allocations would drown LeakSanitizer).
+ifeq ($(SANITIZER)$(MPI),)
+ifneq ($(shell command -v mpicc 2>/dev/null),)
+MPI_BIN = build/mpi/hydrores
+endif
+endif
+
+mpi:
+	@$(MAKE) --no-print-directory MPI=1 build/mpi/hydrores
+
+test-run: all $(if $(MPI_BIN),mpi)
+	@BUILD=$(BUILD) HYDRORES=$(BIN) HYDRORES_MPI=$(MPI_BIN) sh tests/run-all.sh $(TEST_BIN)
 
 bench: deps
 	@$(MAKE) --no-print-directory bench-run
 
-bench-run: all
+bench-run: all $(if $(MPI_BIN),mpi)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
-	@for b in bench/*.sh; do [ -f "$$b" ] || continue; echo "== $$b"; HYDRORES=$(BIN) sh $$b || exit 1; done
+	@for b in bench/*.sh; do [ -f "$$b" ] || continue; echo "== $$b"; HYDRORES=$(BIN) HYDRORES_MPI=$(MPI_BIN) sh $$b || exit 1; done
 
 run: deps
 	@$(MAKE) --no-print-directory run-only

@@ -15,7 +15,10 @@
 #include <stdlib.h>
 
 /* Substrates (reservoir/substrate_*.c, interface/ drivers). */
-extern const hr_substrate_type hr_substrate_kdv, hr_substrate_tank;
+extern const hr_substrate_type hr_substrate_kdv, hr_substrate_tank, hr_substrate_esn,
+    hr_substrate_lru;
+/* Neuromorphic substrates (reservoir/substrate_loihi.c, interface/substrate_nir.c). */
+extern const hr_substrate_type hr_substrate_loihi_lif, hr_substrate_loihi_sdn, hr_substrate_nir;
 /* Encoders (reservoir/encoder.c). */
 extern const hr_encoder_type hr_encoder_amplitude, hr_encoder_frequency, hr_encoder_phase,
     hr_encoder_digits, hr_encoder_stream;
@@ -38,6 +41,11 @@ static const hr_optimizer_type *const optimizers[] = {
 static const hr_substrate_type *const substrates[] = {
     &hr_substrate_kdv,
     &hr_substrate_tank,
+    &hr_substrate_esn,
+    &hr_substrate_lru,
+    &hr_substrate_loihi_lif,
+    &hr_substrate_loihi_sdn,
+    &hr_substrate_nir,
 };
 
 static const hr_encoder_type *const encoders[] = {

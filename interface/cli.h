@@ -12,7 +12,10 @@ int hr_cmd_run(int argc, char **argv);
 int hr_cmd_simulate(int argc, char **argv);
 int hr_cmd_schema(int argc, char **argv);
 int hr_cmd_evolve(int argc, char **argv);
+int hr_cmd_help(int argc, char **argv);
+int hr_cmd_compare(int argc, char **argv);
 int hr_cmd_plot(int argc, char **argv);
+int hr_cmd_export(int argc, char **argv);
 int hr_cmd_design(int argc, char **argv); /* interface/cmd_design.c */
 
 #include <stdio.h>
@@ -39,6 +42,7 @@ typedef struct hr_cli_opts {
     double time_limit;               /* --time-limit seconds (0 = none) */
     int quiet;                       /* --quiet */
     int no_plots;                    /* --no-plots: no figures at the end */
+    int npy;                         /* --npy (run): the arrays as NumPy files too */
 } hr_cli_opts;
 
 /* Parses the options; prints the problem and returns HR_EXIT_USAGE if bad. */
@@ -56,6 +60,11 @@ void hr_print_summary(FILE *f, const hr_experiment *e, const hr_result *r);
  * --no-plots; a figure that cannot be drawn is a warning on stderr, never a
  * failed command. */
 void hr_cli_plots(const hr_cli_opts *o, const char *cmd, const char *dir);
+
+/* Warnings about settings that are allowed but probably not meant (readout
+ * times that read the same output sample, traces of hundreds of thousands
+ * of samples), on stderr. */
+void hr_cli_warnings(const hr_experiment *e, const hr_worker *w);
 
 /* True if argv contains -h or --help. */
 int hr_cli_wants_help(int argc, char **argv);

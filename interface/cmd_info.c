@@ -1,6 +1,8 @@
 /* cmd_info.c — `hydrores info`: version, build flags, library versions and
  * the thread count, so a result can always be tied to the build that made it. */
 #include "interface/cli.h"
+#include "interface/mpi.h"
+#include "base/registry.h"
 #include "base/status.h"
 #include "shallowwater/sw.h"
 
@@ -43,8 +45,9 @@ int hr_cmd_info(int argc, char **argv)
         printf("usage: hydrores info\n\n"
                "Prints the version, the build flags, the versions of the libraries\n"
                "hydrores was built against, the number of OpenMP threads it will\n"
-               "use (set OMP_NUM_THREADS to change it) and which tank kernel the\n"
-               "build has.\n");
+               "use (set OMP_NUM_THREADS to change it), which tank kernel the\n"
+               "build has, whether it has MPI, and every registered kind of substrate,\n"
+               "encoder, task, fitness and optimiser with one line about it.\n");
         return HR_EXIT_OK;
     }
     if (argc > 1) {
@@ -59,5 +62,19 @@ int hr_cmd_info(int argc, char **argv)
     printf("openmp      %d (spec date), %d threads, %d processors\n", _OPENMP,
            omp_get_max_threads(), omp_get_num_procs());
     printf("tank        %s\n", hr_sw_kernel_name());
+    printf("mpi         %s\n", hr_mpi_size() > 1 ? "this run has several ranks"
+#ifdef HR_MPI
+                                 : "built with MPI (run under mpirun for several ranks)");
+#else
+                                 : "not in this build (make mpi builds build/mpi/hydrores)");
+#endif
+    /* Every registered kind, from the registry. */
+    for (int c = 0; c < HR_CLASS_COUNT; c++) {
+        printf("\n%s kinds:\n", hr_class_name((enum hr_class)c));
+        for (int i = 0; i < hr_kind_count((enum hr_class)c); i++) {
+            const hr_kind *k = hr_kind_at((enum hr_class)c, i);
+            printf("  %-14s %s\n", k->name, k->doc ? k->doc : "");
+        }
+    }
     return HR_EXIT_OK;
 }

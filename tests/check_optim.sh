@@ -35,14 +35,15 @@ EOF
 variant configs/xnor-amplitude.xml "$T/cma.xml" '<evolve kind="cmaes"><evaluations>72</evaluations><lambda>6</lambda><sigma>0.2</sigma><tolfun>0.5</tolfun></evolve>'
 # Coarse grid; one noisy repetition per pattern for the held-out score.
 S="--set substrate.n=256 --set task.repetitions=1 --quiet"
-$H evolve "$T/cma.xml" --out "$T/c2" $S --threads 2 >"$T/c2.log" 2>&1 || { bad "cmaes run failed"; cat "$T/c2.log"; }
-$H evolve "$T/cma.xml" --out "$T/c1" $S --threads 1 >/dev/null 2>&1
+E="$S --no-plots"
+$H evolve "$T/cma.xml" --out "$T/c2" $E --threads 2 >"$T/c2.log" 2>&1 || { bad "cmaes run failed"; cat "$T/c2.log"; }
+$H evolve "$T/cma.xml" --out "$T/c1" $E --threads 1 >/dev/null 2>&1
 cmp -s "$T/c1/archive.csv" "$T/c2/archive.csv" && cmp -s "$T/c1/best.xml" "$T/c2/best.xml" \
     && ok "cmaes: 1 and 2 threads identical" || bad "cmaes: 1 and 2 threads differ"
 rows=$(($(wc -l <"$T/c2/generations.csv") - 1))
 [ "$rows" -eq 12 ] && ok "cmaes: one generations.csv row per batch of lambda = 6 ($rows)" || bad "cmaes: $rows rows, expected 12"
 
-$H evolve "$T/cma.xml" --out "$T/ck" $S --threads 2 >/dev/null 2>&1 &
+$H evolve "$T/cma.xml" --out "$T/ck" $E --threads 2 >/dev/null 2>&1 &
 pid=$!
 i=0
 while [ $i -lt 600 ]; do
@@ -53,7 +54,7 @@ done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 g=$(($(wc -l <"$T/ck/generations.csv") - 1))
 [ "$g" -lt 12 ] && ok "cmaes: killed after $g of 12 batches" || bad "cmaes: finished before the kill"
-$H evolve "$T/cma.xml" --out "$T/ck" $S --threads 2 --resume >"$T/r.log" 2>&1 || { bad "cmaes resume failed"; cat "$T/r.log"; }
+$H evolve "$T/cma.xml" --out "$T/ck" $E --threads 2 --resume >"$T/r.log" 2>&1 || { bad "cmaes resume failed"; cat "$T/r.log"; }
 cmp -s "$T/c2/archive.csv" "$T/ck/archive.csv" && cmp -s "$T/c2/best.xml" "$T/ck/best.xml" \
     && ok "cmaes: killed and resumed identical to uninterrupted" || bad "cmaes: resumed run differs"
 best=$(awk -F, '$1 == "fitness" { print $3 }' "$T/c2/summary.csv")
@@ -63,13 +64,13 @@ again=$(awk -F, '$1 == "fitness" { print $2 }' "$T/c2run/metrics.csv")
 
 variant configs/xnor-amplitude.xml "$T/ns.xml" '<evolve kind="nsga2"><evaluations>48</evaluations><population>8</population></evolve>' \
     '<fitness kind="multi"><objectives>logdet cond</objectives></fitness>'
-$H evolve "$T/ns.xml" --out "$T/n1" $S --threads 2 >"$T/n1.log" 2>&1 || { bad "nsga2 run failed"; cat "$T/n1.log"; }
+$H evolve "$T/ns.xml" --out "$T/n1" $E --threads 2 >"$T/n1.log" 2>&1 || { bad "nsga2 run failed"; cat "$T/n1.log"; }
 head -1 "$T/n1/archive.csv" | grep -q "^front,crowding,index,objective_0,objective_1,a,b," \
     && ok "nsga2: archive.csv has front, crowding and both objectives" || bad "nsga2: archive.csv header: $(head -1 "$T/n1/archive.csv" | cut -c1-80)"
 front=$(awk -F, 'NR > 1 && $1 == 0' "$T/n1/archive.csv" | wc -l)
 [ "$front" -ge 1 ] && ok "nsga2: $front non-dominated interfaces" || bad "nsga2: empty front"
-$H evolve "$T/ns.xml" --out "$T/n2" $S --threads 1 --max-evals 24 >/dev/null 2>&1
-$H evolve "$T/ns.xml" --out "$T/n2" $S --threads 2 --resume >/dev/null 2>&1
+$H evolve "$T/ns.xml" --out "$T/n2" $E --threads 1 --max-evals 24 >/dev/null 2>&1
+$H evolve "$T/ns.xml" --out "$T/n2" $E --threads 2 --resume >/dev/null 2>&1
 cmp -s "$T/n1/archive.csv" "$T/n2/archive.csv" && ok "nsga2: stopped at 24, resumed to 48: identical" || bad "nsga2: resumed run differs"
 
 # Design.

@@ -18,7 +18,7 @@
 typedef struct { double rate, dt; } leaky_settings;
 #define T leaky_settings
 static const hr_param_spec leaky_params[] = {
-    HR_NUMBER_AT(T, rate, "rate", 0.5, 0, 1, "leak per step"),
+    HR_NUMBER_AT(T, rate, "rate", 0.5, 0, 1, "leak per step (0 <= rate <= 1: a doc with <, > and & must not break the schema)"),
     HR_NUMBER_AT(T, dt, "dt_out", 0.1, 1e-6, 1e3, "step (s)"),
     HR_PARAMS_END,
 };
