@@ -6,6 +6,7 @@
 #include "base/status.h"
 #include "reservoir/encoder.h"
 #include "reservoir/fitness.h"
+#include "reservoir/fitness_multi.h"
 #include "reservoir/substrate.h"
 #include "tasks/task_kind.h"
 #include "evolve/optimizer.h"
@@ -25,6 +26,7 @@ extern const hr_encoder_type hr_encoder_amplitude, hr_encoder_frequency, hr_enco
 extern const hr_task_type hr_task_kind_xnor, hr_task_kind_digits, hr_task_kind_narma10,
     hr_task_kind_memory, hr_task_kind_mackey_glass;
 /* Optimisers (evolve/ga.c, evolve/map_elites.c): declared in evolve_internal.h. */
+extern const hr_optimizer_type hr_optimizer_cmaes, hr_optimizer_nsga2;
 /* Fitness (reservoir/fitness.c). */
 extern const hr_fitness_type hr_fitness_logdet, hr_fitness_det_abs, hr_fitness_logdet_gram,
     hr_fitness_score;
@@ -32,6 +34,8 @@ extern const hr_fitness_type hr_fitness_logdet, hr_fitness_det_abs, hr_fitness_l
 static const hr_optimizer_type *const optimizers[] = {
     &hr_optimizer_ga,
     &hr_optimizer_map_elites,
+    &hr_optimizer_cmaes,
+    &hr_optimizer_nsga2,
 };
 
 static const hr_substrate_type *const substrates[] = {
@@ -59,6 +63,7 @@ static const hr_fitness_type *const fitnesses[] = {
     &hr_fitness_det_abs,
     &hr_fitness_logdet_gram,
     &hr_fitness_score,
+    &hr_fitness_multi,
 };
 
 /* A built-in that does not register is a programming error: say so loudly. */

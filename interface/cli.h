@@ -16,6 +16,7 @@ int hr_cmd_help(int argc, char **argv);
 int hr_cmd_compare(int argc, char **argv);
 int hr_cmd_plot(int argc, char **argv);
 int hr_cmd_export(int argc, char **argv);
+int hr_cmd_design(int argc, char **argv); /* interface/cmd_design.c */
 
 #include <stdio.h>
 

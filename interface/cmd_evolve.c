@@ -19,6 +19,7 @@
 #include "interface/mpi.h"
 #include "interface/outdir.h"
 #include "reservoir/evolution.h"
+#include "reservoir/front.h"
 #include "reservoir/experiment.h"
 #include "reservoir/pipeline.h"
 
@@ -682,7 +683,8 @@ int hr_cmd_evolve(int argc, char **argv)
     for (int i = 0; i < e->ngenes; i++)
         names[i] = e->genes[i].name;
     folder_path(&rf, "archive.csv", path, sizeof path);
-    if ((st = hr_evo_write_csv(evo, path, names)) || (st = add_targets(path, e))) {
+    if ((st = hr_evo_write_csv(evo, path, names)) || (st = add_targets(path, e)) ||
+        (st = hr_front_write(evo, e, rf.dir))) {
         fprintf(stderr, "hydrores evolve: %s\n", hr_error_message());
         rc = HR_EXIT_FAIL;
         goto done;

@@ -12,7 +12,8 @@ static const struct command {
     const char *summary;
 } commands[] = {
     {"run", hr_cmd_run, "evaluate an experiment: readout matrix, separability, task score"},
-    {"evolve", hr_cmd_evolve, "evolve the interface genes (GA, MAP-Elites), checkpointed"},
+    {"evolve", hr_cmd_evolve, "evolve the interface genes (GA, MAP-Elites, CMA-ES, NSGA-II), checkpointed"},
+    {"design", hr_cmd_design, "choose readout times (and probes) by D-optimal design"},
     {"compare", hr_cmd_compare, "substrates x tasks through one pipeline: scores, costs, Pareto front"},
     {"simulate", hr_cmd_simulate, "run the substrate on an experiment's stimuli, write traces"},
     {"plot", hr_cmd_plot, "draw the figures of a result folder (PNG, SVG, PDF; tank movie as GIF)"},

@@ -2,7 +2,9 @@
  * descriptors, and the per-genome fitness over one worker per thread. */
 #include "reservoir/evolution.h"
 #include "base/status.h"
+#include "evolve/optimizer.h"
 #include "evolve/settings.h"
+#include "reservoir/fitness_multi.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -87,6 +89,15 @@ int hr_evolution_create(hr_evolution **out, const hr_experiment *e, int nthreads
     const hr_section *sec = st ? NULL : ev->e->sec[HR_SEC_EVOLVE];
     if (!st)
         st = hr_evo_setup_from(&ev->setup, sec, e->ngenes);
+    if (!st) {
+        /* As many objectives as the fitness gives and the optimiser takes
+         * (single-objective ones maximise the first). */
+        int nobj;
+        const hr_optimizer_type *t = hr__evo_type_of(ev->setup.cfg.kind);
+        st = hr_fitness_objectives(ev->e->sec[HR_SEC_FITNESS], &nobj, NULL);
+        if (!st && t)
+            ev->setup.cfg.nobj = nobj < t->max_obj ? nobj : t->max_obj;
+    }
     if (!st && ev->setup.cfg.ndesc > 0 && hr_section_find(sec, "descriptor") >= 0) {
         /* The built-in descriptors: (mean, std) of genes or amplitudes. */
         hr_evo_settings s;
