@@ -11,10 +11,16 @@
 
 extern const hr_substrate_type hr_substrate_kdv;
 extern const hr_substrate_type hr_substrate_tank;
+extern const hr_substrate_type hr_substrate_process;
+extern const hr_substrate_type hr_substrate_tcp;
+extern const hr_substrate_type hr_substrate_replay;
 
 static const hr_substrate_type *const substrates[] = {
     &hr_substrate_kdv,
     &hr_substrate_tank,
+    &hr_substrate_process,
+    &hr_substrate_tcp,
+    &hr_substrate_replay,
 };
 
 /* A built-in that does not register is a programming error: say so loudly. */

@@ -14,6 +14,8 @@ static const struct command {
     {"evolve", hr_cmd_evolve, "evolve the interface genes (GA, MAP-Elites), checkpointed"},
     {"simulate", hr_cmd_simulate, "run the substrate on an experiment's stimuli, write traces"},
     {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
+    {"tank", hr_cmd_tank, "tank serve: the tank protocol with the experiment's simulated tank behind it, faults on demand"},
+    {"record", hr_cmd_record, "run every stimulus of an experiment on any substrate into an HDF5 recording (or --import CSVs)"},
     {"info", hr_cmd_info, "version, build flags, library versions, thread count"},
 };
 
