@@ -394,11 +394,15 @@ void hr_section_decode(const hr_section *s, void *out)
         case HR_PARAM_NUMBER:
             memcpy(at, &v[0], sizeof(double));
             break;
-        case HR_PARAM_INT: {
-            int x = (int)v[0];
-            memcpy(at, &x, sizeof x);
+        case HR_PARAM_INT:
+            if (p->maxlen == 8) {
+                long x = (long)v[0];
+                memcpy(at, &x, sizeof x);
+            } else {
+                int x = (int)v[0];
+                memcpy(at, &x, sizeof x);
+            }
             break;
-        }
         case HR_PARAM_LIST: {
             hr_plist *l = (hr_plist *)(void *)at;
             l->n = s->len[i];

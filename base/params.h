@@ -28,7 +28,8 @@ typedef struct hr_param_spec {
     enum hr_param_type type;  /* kind of value */
     double def;               /* default (numbers); lists default to empty */
     double lo, hi;            /* allowed range, inclusive */
-    int maxlen;               /* lists: most elements allowed */
+    int maxlen;               /* lists: most elements allowed; integers: 8 when
+                                 hr_section_decode writes a long (HR_LONG_AT) */
     const char *choices;      /* strings: "a|b|c", or NULL for any text */
     const char *defstr;       /* strings: the default */
     const char *doc;          /* one line for --help and the schema */
@@ -45,7 +46,8 @@ typedef struct hr_plist {
 /* Per-type constructors for settings tables (Redis's createIntConfig): a
  * table entry cannot be filled wrong. The _AT forms also say where
  * hr_section_decode puts the value in the part's typed struct T:
- *   number -> double, integer -> int, list -> hr_plist,
+ *   number -> double, integer -> int (HR_LONG_AT: long, for seeds and
+ *   counts beyond 2^31), list -> hr_plist,
  *   choice -> int (the index of the value in `choices`), text -> char[128]. */
 #define HR_NUMBER(name, def, lo, hi, doc) \
     {(name), HR_PARAM_NUMBER, (def), (lo), (hi), 0, NULL, NULL, (doc), 0}
@@ -63,6 +65,8 @@ typedef struct hr_plist {
     {(name), HR_PARAM_NUMBER, (def), (lo), (hi), 0, NULL, NULL, (doc), HR__AT(T, f)}
 #define HR_INT_AT(T, f, name, def, lo, hi, doc) \
     {(name), HR_PARAM_INT, (def), (lo), (hi), 0, NULL, NULL, (doc), HR__AT(T, f)}
+#define HR_LONG_AT(T, f, name, def, lo, hi, doc) \
+    {(name), HR_PARAM_INT, (def), (lo), (hi), 8, NULL, NULL, (doc), HR__AT(T, f)}
 #define HR_LIST_AT(T, f, name, lo, hi, maxlen, doc) \
     {(name), HR_PARAM_LIST, 0, (lo), (hi), (maxlen), NULL, NULL, (doc), HR__AT(T, f)}
 #define HR_CHOICE_AT(T, f, name, choices, def, doc) \

@@ -139,7 +139,7 @@ void hr__evo_get_f64s(struct hr__evo_reader *r, double *v, size_t n)
 
 static void save_config(const hr_evo_config *c, struct hr__evo_buf *b)
 {
-    size_t n = (size_t)c->ngenes, nd = (size_t)c->ndesc;
+    size_t n = (size_t)c->ngenes;
     hr__evo_put_u32(b, (uint32_t)c->kind);
     hr__evo_put_u32(b, (uint32_t)c->ngenes);
     hr__evo_put_u64(b, c->seed);
@@ -148,42 +148,22 @@ static void save_config(const hr_evo_config *c, struct hr__evo_buf *b)
     hr__evo_put_f64(b, c->mutation_sigma);
     hr__evo_put_f64s(b, c->lo, n);
     hr__evo_put_f64s(b, c->hi, n);
-    if (c->kind == HR_EVO_GA) {
-        hr__evo_put_u32(b, (uint32_t)c->population);
-        hr__evo_put_u32(b, (uint32_t)c->elites);
-        hr__evo_put_u32(b, (uint32_t)c->tournament);
-        hr__evo_put_u32(b, (uint32_t)c->crossover);
-        hr__evo_put_f64(b, c->crossover_rate);
-        hr__evo_put_f64(b, c->blx_alpha);
-        hr__evo_put_f64(b, c->sbx_eta);
-    } else {
-        hr__evo_put_u32(b, (uint32_t)c->batch);
-        hr__evo_put_u64(b, (uint64_t)c->initial);
-        for (size_t d = 0; d < nd; d++)
-            hr__evo_put_u32(b, (uint32_t)c->bins[d]);
-        hr__evo_put_f64s(b, c->desc_lo, nd);
-        hr__evo_put_f64s(b, c->desc_hi, nd);
-    }
+    hr__evo_type_of(c->kind)->save_config(c, b);
 }
 
-/* Arrays of a configuration read from a file. */
-struct config_arrays {
-    double *lo, *hi, *desc_lo, *desc_hi; /* ngenes, ngenes, ndesc, ndesc */
-    int *bins;                           /* ndesc */
-};
-
-static void free_config_arrays(struct config_arrays *a)
+static void free_config_arrays(struct hr__evo_config_arrays *a)
 {
     free(a->lo);
     free(a->hi);
     free(a->desc_lo);
     free(a->desc_hi);
     free(a->bins);
+    free(a->params);
 }
 
 /* Reads the configuration into *c (arrays in *a). HR_ECORRUPT, HR_ENOMEM. */
 static int load_config(struct hr__evo_reader *r, const char *path, hr_evo_config *c,
-                       struct config_arrays *a)
+                       struct hr__evo_config_arrays *a)
 {
     memset(c, 0, sizeof *c);
     memset(a, 0, sizeof *a);
@@ -196,7 +176,8 @@ static int load_config(struct hr__evo_reader *r, const char *path, hr_evo_config
         return HR_ERROR(HR_ECORRUPT, "checkpoint '%s' is corrupt: payload ends inside the "
                                      "configuration",
                         path);
-    if (kind != HR_EVO_GA && kind != HR_EVO_MAP_ELITES)
+    const hr_optimizer_type *t = hr__evo_type_of((int)kind);
+    if (!t)
         return HR_ERROR(HR_ECORRUPT, "checkpoint '%s' is corrupt: optimiser kind %u unknown",
                         path, kind);
     if (ngenes < 1 || ngenes > HR_EVO_MAX_GENES || ndesc > HR_EVO_MAX_DESC)
@@ -215,30 +196,10 @@ static int load_config(struct hr__evo_reader *r, const char *path, hr_evo_config
     hr__evo_get_f64s(r, a->hi, ngenes);
     c->lo = a->lo;
     c->hi = a->hi;
-    if (kind == HR_EVO_GA) {
-        c->population = (int)hr__evo_get_u32(r);
-        c->elites = (int)hr__evo_get_u32(r);
-        c->tournament = (int)hr__evo_get_u32(r);
-        c->crossover = (enum hr_evo_crossover)hr__evo_get_u32(r);
-        c->crossover_rate = hr__evo_get_f64(r);
-        c->blx_alpha = hr__evo_get_f64(r);
-        c->sbx_eta = hr__evo_get_f64(r);
-    } else {
-        c->batch = (int)hr__evo_get_u32(r);
-        c->initial = (long)hr__evo_get_u64(r);
-        a->bins = malloc((ndesc ? ndesc : 1) * sizeof(int));
-        a->desc_lo = malloc((ndesc ? ndesc : 1) * sizeof(double));
-        a->desc_hi = malloc((ndesc ? ndesc : 1) * sizeof(double));
-        if (!a->bins || !a->desc_lo || !a->desc_hi)
-            return HR_ERROR(HR_ENOMEM, "out of memory reading checkpoint '%s'", path);
-        for (uint32_t d = 0; d < ndesc; d++)
-            a->bins[d] = (int)hr__evo_get_u32(r);
-        hr__evo_get_f64s(r, a->desc_lo, ndesc);
-        hr__evo_get_f64s(r, a->desc_hi, ndesc);
-        c->bins = a->bins;
-        c->desc_lo = a->desc_lo;
-        c->desc_hi = a->desc_hi;
-    }
+    c->nobj = 1;
+    int ks = t->load_config(c, r, a, path);
+    if (ks)
+        return ks;
     if (r->failed)
         return HR_ERROR(HR_ECORRUPT, "checkpoint '%s' is corrupt: payload ends inside the "
                                      "configuration",
@@ -250,10 +211,6 @@ static int load_config(struct hr__evo_reader *r, const char *path, hr_evo_config
     return HR_OK;
 }
 
-static const char *kind_name(int kind)
-{
-    return kind == HR_EVO_GA ? "GA" : kind == HR_EVO_MAP_ELITES ? "MAP-Elites" : "unknown";
-}
 
 /* HR_OK if the stored configuration `s` equals the expected `e` in every
  * field the algorithm uses; else HR_EINVAL naming the first difference. */
@@ -268,7 +225,7 @@ static int compare_config(const char *path, const hr_evo_config *s, const hr_evo
         return HR_ERROR(HR_EINVAL,
                         "checkpoint '%s' holds a %s run, the configuration asks for %s; "
                         "resume with the same settings or start a new run",
-                        path, kind_name(s->kind), kind_name(e->kind));
+                        path, hr_evo_kind_label(s->kind), hr_evo_kind_label(e->kind));
     if (s->ngenes != e->ngenes)
         DIFF("%d", "ngenes", s->ngenes, e->ngenes);
     if (s->seed != e->seed)
@@ -291,42 +248,9 @@ static int compare_config(const char *path, const hr_evo_config *s, const hr_evo
             DIFF("%.17g", name, s->hi[i], ehi);
         }
     }
-    if (s->kind == HR_EVO_GA) {
-        if (s->population != e->population)
-            DIFF("%d", "population", s->population, e->population);
-        if (s->elites != e->elites)
-            DIFF("%d", "elites", s->elites, e->elites);
-        if (s->tournament != e->tournament)
-            DIFF("%d", "tournament", s->tournament, e->tournament);
-        if (s->crossover != e->crossover)
-            DIFF("%d", "crossover", (int)s->crossover, (int)e->crossover);
-        if (s->crossover_rate != e->crossover_rate)
-            DIFF("%.17g", "crossover_rate", s->crossover_rate, e->crossover_rate);
-        if (s->crossover == HR_EVO_BLX && s->blx_alpha != e->blx_alpha)
-            DIFF("%.17g", "blx_alpha", s->blx_alpha, e->blx_alpha);
-        if (s->crossover == HR_EVO_SBX && s->sbx_eta != e->sbx_eta)
-            DIFF("%.17g", "sbx_eta", s->sbx_eta, e->sbx_eta);
-        return HR_OK;
-    }
-    if (s->batch != e->batch)
-        DIFF("%d", "batch", s->batch, e->batch);
-    if (s->initial != e->initial)
-        DIFF("%ld", "initial", s->initial, e->initial);
-    for (int d = 0; d < s->ndesc; d++) {
-        if (s->bins[d] != e->bins[d]) {
-            snprintf(name, sizeof name, "bins[%d]", d);
-            DIFF("%d", name, s->bins[d], e->bins[d]);
-        }
-        if (s->desc_lo[d] != e->desc_lo[d]) {
-            snprintf(name, sizeof name, "desc_lo[%d]", d);
-            DIFF("%.17g", name, s->desc_lo[d], e->desc_lo[d]);
-        }
-        if (s->desc_hi[d] != e->desc_hi[d]) {
-            snprintf(name, sizeof name, "desc_hi[%d]", d);
-            DIFF("%.17g", name, s->desc_hi[d], e->desc_hi[d]);
-        }
-    }
-    return HR_OK;
+    if (s->nobj != e->nobj)
+        DIFF("%d", "nobj", s->nobj, e->nobj);
+    return hr__evo_type_of(s->kind)->compare_config(path, s, e);
 #undef DIFF
 }
 
@@ -408,10 +332,7 @@ static int check_counters(const hr_evo *evo, const char *path)
 {
     const hr_evo_config *c = &evo->cfg;
     long g = evo->generations, want;
-    if (c->kind == HR_EVO_GA)
-        want = g == 0 ? 0 : c->population + (g - 1) * (long)(c->population - c->elites);
-    else
-        want = g * (long)c->batch;
+    want = evo->ops->evaluations_after(c, g);
     if (g < 0 || evo->evaluations != want || evo->failures < 0 ||
         evo->failures > evo->evaluations)
         return HR_ERROR(HR_ECORRUPT,
@@ -438,7 +359,7 @@ int hr_evo_load(const char *path, const hr_evo_config *expect, hr_evo **out)
     if (s)
         return s;
     hr_evo *evo = NULL;
-    struct config_arrays arrays = {0};
+    struct hr__evo_config_arrays arrays = {0};
     if (len < HEADER_BYTES + TRAILER_BYTES) {
         s = HR_ERROR(HR_ECORRUPT,
                      "checkpoint '%s' is truncated or not a checkpoint: %zu bytes, fewer "
@@ -524,7 +445,7 @@ int hr_evo_load(const char *path, const hr_evo_config *expect, hr_evo **out)
 truncated:
     s = HR_ERROR(HR_ECORRUPT, "checkpoint '%s' is corrupt: its payload ends before the %s "
                               "state is complete",
-                 path, evo->ops->name);
+                 path, evo->ops->base.name);
 done:
     free(data);
     free_config_arrays(&arrays);

@@ -17,10 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-static const int default_bins[2] = {50, 50};
-static const double default_desc_lo[2] = {0.0, 0.0};
-static const double default_desc_hi[2] = {1.0, 1.0};
-
 static double now_seconds(void)
 {
     struct timespec ts;
@@ -28,15 +24,45 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static const struct hr__evo_ops *ops_of(enum hr_evo_kind kind)
+int hr_optimizer_register(const hr_optimizer_type *t)
 {
-    switch (kind) {
-    case HR_EVO_GA:
-        return &hr__evo_ga_ops;
-    case HR_EVO_MAP_ELITES:
-        return &hr__evo_map_elites_ops;
+    if (!t || t->base.cls != HR_CLASS_OPTIMIZER)
+        return HR_ERROR(HR_EINVAL, "hr_optimizer_register: not an optimiser table");
+    if (t->base.version < 1 || t->base.version > HR_OPTIMIZER_VERSION)
+        return HR_ERROR(HR_ENOTSUP, "optimiser '%s' has interface version %d (allowed: 1 .. %d)",
+                        t->base.name ? t->base.name : "?", t->base.version, HR_OPTIMIZER_VERSION);
+    if (t->id < 1 || !t->label || !t->unit || !t->defaults || !t->check || !t->save_config ||
+        !t->load_config || !t->compare_config || !t->evaluations_after || !t->cells ||
+        !t->create || !t->destroy || !t->init || !t->batch_max || !t->propose || !t->absorb ||
+        !t->size || !t->individual || !t->save || !t->load || t->max_obj < 1)
+        return HR_ERROR(HR_EINVAL, "optimiser '%s' lacks an id, a label or an operation",
+                        t->base.name ? t->base.name : "?");
+    if (hr__evo_type_of(t->id) && hr__evo_type_of(t->id) != t)
+        return HR_ERROR(HR_EEXIST, "optimiser '%s': id %d is taken by '%s'", t->base.name, t->id,
+                        hr__evo_type_of(t->id)->base.name);
+    return hr_kind_register(&t->base);
+}
+
+const hr_optimizer_type *hr__evo_type_of(int kind)
+{
+    for (int i = 0; i < hr_kind_count(HR_CLASS_OPTIMIZER); i++) {
+        const hr_optimizer_type *t = (const hr_optimizer_type *)hr_kind_at(HR_CLASS_OPTIMIZER, i);
+        if (t->id == kind)
+            return t;
     }
     return NULL;
+}
+
+const char *hr_evo_kind_name(int kind)
+{
+    const hr_optimizer_type *t = hr__evo_type_of(kind);
+    return t ? t->base.name : "unknown";
+}
+
+const char *hr_evo_kind_label(int kind)
+{
+    const hr_optimizer_type *t = hr__evo_type_of(kind);
+    return t ? t->label : "unknown";
 }
 
 void hr_evo_config_default(hr_evo_config *cfg, enum hr_evo_kind kind, int ngenes)
@@ -44,22 +70,9 @@ void hr_evo_config_default(hr_evo_config *cfg, enum hr_evo_kind kind, int ngenes
     memset(cfg, 0, sizeof *cfg);
     cfg->kind = kind;
     cfg->ngenes = ngenes;
-    cfg->lo = NULL;
-    cfg->hi = NULL;
     cfg->seed = 1;
     cfg->mutation_sigma = 0.1;
-    if (kind == HR_EVO_MAP_ELITES) {
-        cfg->ndesc = 2;
-        cfg->mutation_rate = 1.0;
-        cfg->batch = 100;
-        cfg->initial = 2000;
-        cfg->bins = default_bins;
-        cfg->desc_lo = default_desc_lo;
-        cfg->desc_hi = default_desc_hi;
-    } else {
-        cfg->ndesc = 0;
-        cfg->mutation_rate = ngenes > 0 ? 1.0 / ngenes : 1.0;
-    }
+    cfg->nobj = 1;
     cfg->population = 50;
     cfg->elites = 2;
     cfg->tournament = 3;
@@ -67,6 +80,26 @@ void hr_evo_config_default(hr_evo_config *cfg, enum hr_evo_kind kind, int ngenes
     cfg->crossover_rate = 0.9;
     cfg->blx_alpha = 0.5;
     cfg->sbx_eta = 15.0;
+    const hr_optimizer_type *t = hr__evo_type_of(kind);
+    if (t)
+        t->defaults(cfg);
+}
+
+int hr_evo_setup_from(hr_evo_setup *setup, const hr_section *settings, int ngenes)
+{
+    const hr_kind *k;
+    int st = hr_kind_lookup(HR_CLASS_OPTIMIZER, settings->kind, &k);
+    if (st)
+        return st;
+    const hr_optimizer_type *t = (const hr_optimizer_type *)k;
+    hr_evo_config_default(&setup->cfg, (enum hr_evo_kind)t->id, ngenes);
+    int i = hr_section_find(settings, "seed");
+    if (i >= 0)
+        setup->cfg.seed = (uint64_t)settings->val[(size_t)i * HR_PARAM_MAXLIST];
+    i = hr_section_find(settings, "sigma");
+    if (i >= 0)
+        setup->cfg.mutation_sigma = settings->val[(size_t)i * HR_PARAM_MAXLIST];
+    return t->configure ? t->configure(setup, settings) : HR_OK;
 }
 
 /* True if lo <= x <= hi (false for NaN). */
@@ -76,9 +109,11 @@ int hr_evo_config_check(const hr_evo_config *cfg)
 {
     if (!cfg)
         return HR_ERROR(HR_EINVAL, "evolution config: NULL");
-    if (!ops_of(cfg->kind))
+    const hr_optimizer_type *t = hr__evo_type_of(cfg->kind);
+    if (!t)
         return HR_ERROR(HR_EINVAL,
-                        "evolution config: optimiser kind = %d is not %d (GA) or %d (MAP-Elites)",
+                        "evolution config: optimiser kind = %d is not %d (GA) or %d (MAP-Elites) "
+                        "or another registered algorithm",
                         (int)cfg->kind, HR_EVO_GA, HR_EVO_MAP_ELITES);
     if (cfg->ngenes < 1 || cfg->ngenes > HR_EVO_MAX_GENES)
         return HR_ERROR(HR_EINVAL, "evolution config: ngenes = %d out of range [1, %ld]",
@@ -94,7 +129,7 @@ int hr_evo_config_check(const hr_evo_config *cfg)
                                 "with lo <= hi",
                                 i, cfg->lo[i], cfg->hi[i]);
     }
-    int min_desc = cfg->kind == HR_EVO_MAP_ELITES ? 1 : 0;
+    int min_desc = t->min_desc;
     if (cfg->ndesc < min_desc || cfg->ndesc > HR_EVO_MAX_DESC)
         return HR_ERROR(HR_EINVAL, "evolution config: ndesc = %d out of range [%d, %d]",
                         cfg->ndesc, min_desc, HR_EVO_MAX_DESC);
@@ -106,60 +141,13 @@ int hr_evo_config_check(const hr_evo_config *cfg)
                         "evolution config: mutation_sigma = %g out of range [0, 10] "
                         "(a fraction of each gene's range)",
                         cfg->mutation_sigma);
-    if (cfg->kind == HR_EVO_GA) {
-        if (cfg->population < 2 || cfg->population > HR_EVO_MAX_POPULATION)
-            return HR_ERROR(HR_EINVAL, "GA config: population = %d out of range [2, %ld]",
-                            cfg->population, HR_EVO_MAX_POPULATION);
-        if (cfg->elites < 0 || cfg->elites > cfg->population - 1)
-            return HR_ERROR(HR_EINVAL, "GA config: elites = %d out of range [0, %d] "
-                                       "(population - 1)",
-                            cfg->elites, cfg->population - 1);
-        if (cfg->tournament < 1 || cfg->tournament > cfg->population)
-            return HR_ERROR(HR_EINVAL, "GA config: tournament = %d out of range [1, %d] "
-                                       "(population)",
-                            cfg->tournament, cfg->population);
-        if (cfg->crossover != HR_EVO_BLX && cfg->crossover != HR_EVO_SBX)
-            return HR_ERROR(HR_EINVAL, "GA config: crossover = %d is not %d (BLX) or %d (SBX)",
-                            (int)cfg->crossover, HR_EVO_BLX, HR_EVO_SBX);
-        if (!in_range(cfg->crossover_rate, 0, 1))
-            return HR_ERROR(HR_EINVAL, "GA config: crossover_rate = %g out of range [0, 1]",
-                            cfg->crossover_rate);
-        if (!in_range(cfg->blx_alpha, 0, 10))
-            return HR_ERROR(HR_EINVAL, "GA config: blx_alpha = %g out of range [0, 10]",
-                            cfg->blx_alpha);
-        if (!in_range(cfg->sbx_eta, 0, 1000))
-            return HR_ERROR(HR_EINVAL, "GA config: sbx_eta = %g out of range [0, 1000]",
-                            cfg->sbx_eta);
-        return HR_OK; /* the GA ignores batch, initial and the grid */
-    }
-    if (cfg->batch < 1 || cfg->batch > HR_EVO_MAX_POPULATION)
-        return HR_ERROR(HR_EINVAL, "MAP-Elites config: batch = %d out of range [1, %ld]",
-                        cfg->batch, HR_EVO_MAX_POPULATION);
-    if (cfg->initial < 0)
-        return HR_ERROR(HR_EINVAL, "MAP-Elites config: initial = %ld must be >= 0",
-                        cfg->initial);
-    if (!cfg->bins || !cfg->desc_lo || !cfg->desc_hi)
-        return HR_ERROR(HR_EINVAL, "MAP-Elites config: bins, desc_lo and desc_hi must be "
-                                   "given (ndesc = %d values each)",
-                        cfg->ndesc);
-    long cells = 1;
-    for (int d = 0; d < cfg->ndesc; d++) {
-        if (cfg->bins[d] < 1 || cfg->bins[d] > HR_EVO_MAX_CELLS)
-            return HR_ERROR(HR_EINVAL, "MAP-Elites config: bins[%d] = %d out of range [1, %ld]",
-                            d, cfg->bins[d], HR_EVO_MAX_CELLS);
-        cells *= cfg->bins[d];
-        if (cells > HR_EVO_MAX_CELLS)
-            return HR_ERROR(HR_EINVAL, "MAP-Elites config: the grid has more than %ld cells "
-                                       "(product of bins over the first %d dimensions)",
-                            HR_EVO_MAX_CELLS, d + 1);
-        if (!isfinite(cfg->desc_lo[d]) || !isfinite(cfg->desc_hi[d]) ||
-            !(cfg->desc_lo[d] < cfg->desc_hi[d]))
-            return HR_ERROR(HR_EINVAL,
-                            "MAP-Elites config: descriptor %d range [%g, %g] must be finite "
-                            "with lo < hi",
-                            d, cfg->desc_lo[d], cfg->desc_hi[d]);
-    }
-    return HR_OK;
+    if (cfg->nobj < 1 || cfg->nobj > t->max_obj)
+        return HR_ERROR(HR_EINVAL, "evolution config: nobj = %d out of range [1, %d] for %s",
+                        cfg->nobj, t->max_obj, t->label);
+    if (cfg->params_size > HR_EVO_MAX_PARAMS || (cfg->params_size && !cfg->params))
+        return HR_ERROR(HR_EINVAL, "evolution config: params_size = %zu (allowed: 0 .. %d, "
+                        "with params given)", cfg->params_size, HR_EVO_MAX_PARAMS);
+    return t->check(cfg);
 }
 
 static void *alloc_array(size_t n, size_t size)
@@ -178,7 +166,7 @@ int hr__evo_alloc(const hr_evo_config *cfg, hr_evo **out)
         return HR_ERROR(HR_ENOMEM, "evolution: cannot allocate the optimiser");
     size_t n = (size_t)cfg->ngenes, nd = (size_t)cfg->ndesc;
     evo->cfg = *cfg;
-    evo->ops = ops_of(cfg->kind);
+    evo->ops = hr__evo_type_of(cfg->kind);
     evo->lo = alloc_array(n, sizeof(double));
     evo->hi = alloc_array(n, sizeof(double));
     evo->best_genome = alloc_array(n, sizeof(double));
@@ -195,7 +183,14 @@ int hr__evo_alloc(const hr_evo_config *cfg, hr_evo **out)
     evo->cfg.bins = NULL;
     evo->cfg.desc_lo = NULL;
     evo->cfg.desc_hi = NULL;
-    if (cfg->kind == HR_EVO_MAP_ELITES) {
+    if (cfg->params_size) {
+        evo->params = malloc(cfg->params_size);
+        if (!evo->params)
+            goto nomem;
+        memcpy(evo->params, cfg->params, cfg->params_size);
+        evo->cfg.params = evo->params;
+    }
+    if (cfg->bins && cfg->desc_lo && cfg->desc_hi && nd) {
         evo->bins = alloc_array(nd, sizeof(int));
         evo->desc_lo = alloc_array(nd, sizeof(double));
         evo->desc_hi = alloc_array(nd, sizeof(double));
@@ -211,7 +206,7 @@ int hr__evo_alloc(const hr_evo_config *cfg, hr_evo **out)
     evo->batch_cap = evo->ops->batch_max(evo);
     cap = (size_t)evo->batch_cap;
     evo->batch_genomes = alloc_array(cap * n, sizeof(double));
-    evo->batch_fitness = alloc_array(cap, sizeof(double));
+    evo->batch_fitness = alloc_array(cap * (size_t)cfg->nobj, sizeof(double));
     if (nd)
         evo->batch_desc = alloc_array(cap * nd, sizeof(double));
     evo->batch_status = alloc_array(cap, sizeof(int));
@@ -268,6 +263,7 @@ void hr_evo_destroy(hr_evo *evo)
     free(evo->batch_status);
     free(evo->batch_done);
     free(evo->batch_msg);
+    free(evo->params);
     free(evo);
 }
 
@@ -286,43 +282,70 @@ void hr_evo_init(hr_evo *evo)
     evo->ops->init(evo);
 }
 
-/* Evaluates genome i of the batch on the calling thread; records the result,
- * or the failure and its reason. */
-static void evaluate_one(hr_evo *evo, const hr_evo_evaluator *ev, long i, int worker)
+/* Checks a recorded result: a non-finite objective or descriptor makes it a
+ * failure; a failure gets fitness -inf and NaN descriptors. */
+static void finish_one(hr_evo_batch *b, long i, int s)
 {
-    int n = evo->cfg.ngenes, nd = evo->cfg.ndesc;
-    const double *g = evo->batch_genomes + (size_t)i * (size_t)n;
-    double *f = evo->batch_fitness + i;
-    double *d = nd ? evo->batch_desc + (size_t)i * (size_t)nd : NULL;
-    char *msg = evo->batch_msg + (size_t)i * HR__EVO_MSG;
+    double *f = b->fitness + (size_t)i * (size_t)b->nobj;
+    double *d = b->ndesc ? b->desc + (size_t)i * (size_t)b->ndesc : NULL;
+    char *msg = b->msg + (size_t)i * HR_EVO_MSG;
+    for (int k = 0; s == 0 && k < b->nobj; k++)
+        if (!isfinite(f[k])) {
+            s = HR_ERANGE;
+            if (b->nobj == 1)
+                snprintf(msg, HR_EVO_MSG, "fitness = %g is not finite", f[k]);
+            else
+                snprintf(msg, HR_EVO_MSG, "objective %d = %g is not finite", k, f[k]);
+        }
+    for (int k = 0; s == 0 && k < b->ndesc; k++)
+        if (!isfinite(d[k])) {
+            s = HR_ERANGE;
+            snprintf(msg, HR_EVO_MSG, "descriptor %d = %g is not finite", k, d[k]);
+        }
+    if (s != 0) {
+        for (int k = 0; k < b->nobj; k++)
+            f[k] = -INFINITY;
+        for (int k = 0; k < b->ndesc; k++)
+            d[k] = NAN;
+    }
+    b->status[i] = s;
+    b->done[i] = 1;
+}
+
+void hr_evo_batch_eval(hr_evo_batch *b, long i, const hr_evo_evaluator *ev, int worker)
+{
+    const double *g = b->genomes + (size_t)i * (size_t)b->ngenes;
+    double *f = b->fitness + (size_t)i * (size_t)b->nobj;
+    double *d = b->ndesc ? b->desc + (size_t)i * (size_t)b->ndesc : NULL;
+    char *msg = b->msg + (size_t)i * HR_EVO_MSG;
     hr_error_clear();
     int s = ev->eval(ev->ctx, worker, g, f, d);
     if (s != 0) {
         const char *m = hr_error_message();
-        snprintf(msg, HR__EVO_MSG, "%s: %s", hr_status_name(s), m[0] ? m : hr_strerror(s));
-    } else if (!isfinite(*f)) {
-        s = HR_ERANGE;
-        snprintf(msg, HR__EVO_MSG, "fitness = %g is not finite", *f);
-    } else {
-        for (int k = 0; k < nd; k++)
-            if (!isfinite(d[k])) {
-                s = HR_ERANGE;
-                snprintf(msg, HR__EVO_MSG, "descriptor %d = %g is not finite", k, d[k]);
-                break;
-            }
+        snprintf(msg, HR_EVO_MSG, "%s: %s", hr_status_name(s), m[0] ? m : hr_strerror(s));
     }
-    if (s != 0) {
-        *f = -INFINITY;
-        for (int k = 0; k < nd; k++)
-            d[k] = NAN;
-    }
-    evo->batch_status[i] = s;
-    evo->batch_done[i] = 1;
+    finish_one(b, i, s);
+}
+
+void hr_evo_batch_record(hr_evo_batch *b, long i, int status, const double *fitness,
+                         const double *desc, const char *msg)
+{
+    double *f = b->fitness + (size_t)i * (size_t)b->nobj;
+    double *d = b->ndesc ? b->desc + (size_t)i * (size_t)b->ndesc : NULL;
+    char *m = b->msg + (size_t)i * HR_EVO_MSG;
+    m[0] = '\0';
+    if (status != 0)
+        snprintf(m, HR_EVO_MSG, "%s", msg && msg[0] ? msg : hr_strerror(status));
+    for (int k = 0; k < b->nobj; k++)
+        f[k] = status == 0 && fitness ? fitness[k] : NAN;
+    for (int k = 0; k < b->ndesc; k++)
+        d[k] = status == 0 && desc ? desc[k] : NAN;
+    finish_one(b, i, status);
 }
 
 static int check_evaluator(const hr_evo_evaluator *ev, int *nthreads)
 {
-    if (!ev || !ev->eval)
+    if (!ev || (!ev->eval && !ev->batch))
         return HR_ERROR(HR_EINVAL, "evolution: no evaluation function given");
     int nt = ev->nthreads == 0 ? 1 : ev->nthreads;
     if (nt < 1 || nt > 4096)
@@ -339,31 +362,60 @@ void hr_evo_log_to_file(void *file, const char *line)
     fflush(f);
 }
 
-int hr_evo_iterate(hr_evo *evo, const hr_evo_evaluator *ev, volatile sig_atomic_t *stop)
+int hr_evo_eval_openmp(const hr_evo_evaluator *ev, hr_evo_batch *b, volatile sig_atomic_t *stop)
 {
     int nt;
     int s = check_evaluator(ev, &nt);
     if (s)
         return s;
+    if (!ev->eval)
+        return HR_ERROR(HR_EINVAL, "evolution: the OpenMP evaluator needs an evaluation function");
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+    for (long i = 0; i < b->count; i++) {
+        if (stop && *stop >= 2)
+            continue;
+        hr_evo_batch_eval(b, i, ev, omp_get_thread_num());
+    }
+    return HR_OK;
+}
+
+/* The batch view of evo's buffers for `count` genomes. */
+static void batch_view(hr_evo *evo, long count, hr_evo_batch *b)
+{
+    b->generation = evo->generations;
+    b->count = count;
+    b->ngenes = evo->cfg.ngenes;
+    b->nobj = evo->cfg.nobj;
+    b->ndesc = evo->cfg.ndesc;
+    b->genomes = evo->batch_genomes;
+    b->fitness = evo->batch_fitness;
+    b->desc = evo->batch_desc;
+    b->status = evo->batch_status;
+    b->done = evo->batch_done;
+    b->msg = evo->batch_msg;
+}
+
+int hr_evo_ask(hr_evo *evo, hr_evo_batch *batch)
+{
     long count = evo->ops->propose(evo, evo->batch_genomes);
-    int nd = evo->cfg.ndesc;
+    int nd = evo->cfg.ndesc, no = evo->cfg.nobj;
     for (long i = 0; i < count; i++) {
-        evo->batch_fitness[i] = NAN;
+        for (int k = 0; k < no; k++)
+            evo->batch_fitness[(size_t)i * (size_t)no + (size_t)k] = NAN;
         for (int k = 0; k < nd; k++)
             evo->batch_desc[(size_t)i * (size_t)nd + (size_t)k] = NAN;
         evo->batch_status[i] = 0;
         evo->batch_done[i] = 0;
         evo->batch_msg[(size_t)i * HR__EVO_MSG] = '\0';
     }
+    evo->batch_count = count;
+    batch_view(evo, count, batch);
+    return HR_OK;
+}
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
-    for (long i = 0; i < count; i++) {
-        if (stop && *stop >= 2)
-            continue;
-        evaluate_one(evo, ev, i, omp_get_thread_num());
-    }
-
-    long done = 0;
+int hr_evo_tell(hr_evo *evo, const hr_evo_evaluator *ev)
+{
+    long count = evo->batch_count, done = 0;
     for (long i = 0; i < count; i++)
         done += evo->batch_done[i];
     if (done < count)
@@ -371,12 +423,12 @@ int hr_evo_iterate(hr_evo *evo, const hr_evo_evaluator *ev, volatile sig_atomic_
                         "generation %ld abandoned on request after %ld of %ld evaluations "
                         "(a resume redoes it)",
                         evo->generations, done, count);
-
-    if ((s = evo->ops->absorb(evo, count, evo->batch_genomes, evo->batch_fitness,
-                              evo->batch_desc)))
+    int s = evo->ops->absorb(evo, count, evo->batch_genomes, evo->batch_fitness,
+                             evo->batch_desc);
+    if (s)
         return s;
-
     size_t n = (size_t)evo->cfg.ngenes;
+    int nd = evo->cfg.ndesc, no = evo->cfg.nobj;
     for (long i = 0; i < count; i++) {
         if (evo->batch_status[i] != 0) {
             char line[HR__EVO_MSG + 128];
@@ -385,16 +437,17 @@ int hr_evo_iterate(hr_evo *evo, const hr_evo_evaluator *ev, volatile sig_atomic_
                      "fitness set to -inf: %s",
                      evo->evaluations + i, evo->generations, i,
                      evo->batch_msg + (size_t)i * HR__EVO_MSG);
-            if (ev->log)
+            if (ev && ev->log)
                 ev->log(ev->log_ctx, line);
             else
                 hr_evo_log_to_file(stderr, line);
             evo->failures++;
             continue;
         }
-        if (evo->batch_fitness[i] > evo->best_fitness) {
+        double f0 = evo->batch_fitness[(size_t)i * (size_t)no];
+        if (f0 > evo->best_fitness) {
             evo->has_best = 1;
-            evo->best_fitness = evo->batch_fitness[i];
+            evo->best_fitness = f0;
             memcpy(evo->best_genome, evo->batch_genomes + (size_t)i * n, n * sizeof(double));
             if (nd)
                 memcpy(evo->best_desc, evo->batch_desc + (size_t)i * (size_t)nd,
@@ -403,7 +456,24 @@ int hr_evo_iterate(hr_evo *evo, const hr_evo_evaluator *ev, volatile sig_atomic_
     }
     evo->evaluations += count;
     evo->generations++;
+    evo->batch_count = 0;
     return HR_OK;
+}
+
+int hr_evo_iterate(hr_evo *evo, const hr_evo_evaluator *ev, volatile sig_atomic_t *stop)
+{
+    int nt;
+    int s = check_evaluator(ev, &nt);
+    if (s)
+        return s;
+    hr_evo_batch b;
+    hr_evo_ask(evo, &b);
+    s = ev->batch ? ev->batch(ev->batch_ctx, &b, stop) : hr_evo_eval_openmp(ev, &b, stop);
+    if (s) {
+        evo->batch_count = 0;
+        return s;
+    }
+    return hr_evo_tell(evo, ev);
 }
 
 enum hr_evo_stop hr_evo_test(const hr_evo *evo, const hr_evo_budget *b, double elapsed)
@@ -636,13 +706,6 @@ void hr_evo_summary(const hr_evo *evo, hr_evo_progress *p)
     p->mean = nfinite ? sum / (double)nfinite : NAN;
     p->qd_score = sum;
     p->filled = size;
-    if (evo->cfg.kind == HR_EVO_MAP_ELITES) {
-        long cells = 1;
-        for (int k = 0; k < evo->cfg.ndesc; k++)
-            cells *= evo->cfg.bins[k];
-        p->cells = cells;
-    } else {
-        p->cells = evo->cfg.population;
-    }
+    p->cells = evo->ops->cells(&evo->cfg);
     p->coverage = p->cells > 0 ? (double)p->filled / (double)p->cells : 0;
 }

@@ -36,17 +36,29 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "base/params.h"
+
 /* Limits enforced by validation (they bound memory and checkpoint sizes). */
 #define HR_EVO_MAX_GENES 65536L       /* genes per genome */
 #define HR_EVO_MAX_DESC 16            /* descriptor dimensions */
 #define HR_EVO_MAX_POPULATION 16777216L /* GA population, MAP-Elites batch */
 #define HR_EVO_MAX_CELLS 16777216L    /* MAP-Elites grid cells in total */
 
-/* The optimiser algorithms. */
+/* The optimiser algorithms that ship with hydrores, by their id (the value
+ * stored in checkpoints). Every algorithm is a registered kind of class
+ * HR_CLASS_OPTIMIZER (evolve/evolve_internal.h's hr_optimizer_type), found
+ * by this id or by its name; others (CMA-ES, NSGA-II) register further ids
+ * the same way, so `kind` holds any registered id. */
 enum hr_evo_kind {
     HR_EVO_GA = 1,         /* generational genetic algorithm */
     HR_EVO_MAP_ELITES = 2, /* MAP-Elites over a grid of descriptors */
 };
+
+/* Most objectives a multi-objective optimiser handles. */
+#define HR_EVO_MAX_OBJ 8
+
+/* Bytes of kind-specific parameters a configuration may carry. */
+#define HR_EVO_MAX_PARAMS 1024
 
 /* GA crossover operators (see evolve/operators.h). */
 enum hr_evo_crossover {
@@ -101,9 +113,19 @@ typedef struct hr_evo_config {
                                product <= HR_EVO_MAX_CELLS */
     const double *desc_lo;  /* lower edge of the grid per dimension (ndesc) */
     const double *desc_hi;  /* upper edge per dimension (ndesc), > desc_lo */
+
+    /* Any algorithm. */
+    int nobj;               /* objectives per evaluation, [1, HR_EVO_MAX_OBJ]; the
+                               single-objective algorithms need 1; "best" and the
+                               fitness statistics are about objective 0 */
+    const void *params;     /* the algorithm's own parameters (a struct it defines,
+                               params_size <= HR_EVO_MAX_PARAMS bytes, copied), or
+                               NULL; GA and MAP-Elites use the named fields above */
+    size_t params_size;
 } hr_evo_config;
 
-/* The evaluation callback: computes the fitness (to maximise) and, when the
+/* The evaluation callback: computes the fitness (to maximise; nobj values
+ * for a multi-objective optimiser) and, when the
  * optimiser has ndesc > 0, the descriptor (ndesc values; NULL when ndesc = 0)
  * of one genome (ngenes values in bounds, read-only). `worker` in
  * [0, nthreads) names the calling thread, so the callee can use per-worker
@@ -121,6 +143,32 @@ typedef int (*hr_evo_eval_fn)(void *ctx, int worker, const double *genome, doubl
  * always from the calling (master) thread, in evaluation order. */
 typedef void (*hr_evo_log_fn)(void *ctx, const char *line);
 
+/* Room for one failed evaluation's message in a batch. */
+#define HR_EVO_MSG 512
+
+/* The batch between ask and tell: what the optimiser proposed and where the
+ * evaluator puts the results. The arrays belong to the optimiser and stay
+ * valid until the next ask or destroy. */
+typedef struct hr_evo_batch {
+    long generation;       /* generation/batch index being evaluated */
+    long count;            /* genomes in the batch */
+    int ngenes, nobj, ndesc;
+    const double *genomes; /* count x ngenes */
+    double *fitness;       /* count x nobj, NaN until evaluated */
+    double *desc;          /* count x ndesc (NULL if ndesc = 0), NaN until evaluated */
+    int *status;           /* per genome: 0 ok, else the failure's status */
+    int *done;             /* per genome: 1 once evaluated (a skipped one stays 0) */
+    char *msg;             /* per genome: HR_EVO_MSG bytes, the failure's reason */
+} hr_evo_batch;
+
+/* A batch evaluator: evaluates genomes [0, count) of `batch` (in any order,
+ * on any threads, ranks or machines), setting fitness, desc, status, done
+ * and msg of each (hr_evo_batch_eval or hr_evo_batch_record do it right).
+ * If *stop >= 2 (stop may be NULL) it may leave genomes not yet started
+ * undone. Returns HR_OK, or a status if the evaluator itself broke (a lost
+ * rank): the batch is then discarded. */
+typedef int (*hr_evo_batch_fn)(void *ctx, hr_evo_batch *batch, volatile sig_atomic_t *stop);
+
 /* How to evaluate. Not part of the run's identity (not checkpointed). */
 typedef struct hr_evo_evaluator {
     hr_evo_eval_fn eval; /* the fitness function; required */
@@ -128,7 +176,28 @@ typedef struct hr_evo_evaluator {
     int nthreads;        /* OpenMP threads (workers), >= 1; 0 means 1 */
     hr_evo_log_fn log;   /* failure log, or NULL: lines go to stderr */
     void *log_ctx;       /* passed to log */
+    hr_evo_batch_fn batch; /* how a batch is evaluated, or NULL: the OpenMP loop
+                              (hr_evo_eval_openmp) over eval with nthreads */
+    void *batch_ctx;     /* passed to batch */
 } hr_evo_evaluator;
+
+/* Evaluates genome i of the batch with ev->eval on worker `worker` and
+ * records the result: fitness and descriptor, or the failure (a non-zero
+ * status, a non-finite fitness or descriptor) with its reason. */
+void hr_evo_batch_eval(hr_evo_batch *batch, long i, const hr_evo_evaluator *ev, int worker);
+
+/* Records genome i's result obtained elsewhere (another MPI rank): status 0
+ * with nobj fitness values and ndesc descriptor values, or a failure status
+ * and its message (fitness and desc ignored). Non-finite values become a
+ * failure, as in hr_evo_batch_eval. */
+void hr_evo_batch_record(hr_evo_batch *batch, long i, int status, const double *fitness,
+                         const double *desc, const char *msg);
+
+/* The default batch evaluator: an OpenMP loop (schedule(dynamic, 1):
+ * evaluations may take very different times) over ev->eval on ev->nthreads
+ * threads. */
+int hr_evo_eval_openmp(const hr_evo_evaluator *ev, hr_evo_batch *batch,
+                       volatile sig_atomic_t *stop);
 
 /* A log sink for hr_evo_evaluator.log that appends the line and a newline to
  * the FILE * given as ctx and flushes it. */
@@ -217,7 +286,18 @@ void hr_evo_destroy(hr_evo *evo);
  * evaluation, counter and elite; keeps the configuration). */
 void hr_evo_init(hr_evo *evo);
 
-/* Iterate: one generation (GA) or batch (MAP-Elites): makes the new
+/* Ask: proposes the next generation/batch (serially, each genome from its
+ * own random stream) and fills *batch with it, results unset. HR_OK. */
+int hr_evo_ask(hr_evo *evo, hr_evo_batch *batch);
+
+/* Tell: merges the asked batch, all of it evaluated, into the state in index
+ * order, logs each failure through ev->log (ev may be NULL: stderr), and
+ * counts the generation. HR_EINTERRUPT (state unchanged) if some genome was
+ * not evaluated; HR_ENOMEM with the state unchanged. */
+int hr_evo_tell(hr_evo *evo, const hr_evo_evaluator *ev);
+
+/* Iterate: one generation (GA) or batch (MAP-Elites): ask, evaluate with
+ * ev's batch evaluator (the OpenMP loop by default), tell. Makes the new
  * genomes, evaluates them with ev (in parallel), merges them into the state.
  * A failed evaluation never stops it. `stop` may be NULL; if *stop >= 2
  * evaluations not yet started are skipped and the batch is discarded (state
@@ -238,6 +318,29 @@ enum hr_evo_stop hr_evo_test(const hr_evo *evo, const hr_evo_budget *budget, dou
  * intact, the run stops), HR_ENOMEM. */
 int hr_evo_run(hr_evo *evo, const hr_evo_evaluator *ev, const hr_evo_run_options *opt,
                enum hr_evo_stop *why);
+
+/* --- Algorithms as registered kinds --- */
+
+/* A configuration with the storage its arrays point into, filled from an
+ * <evolve> section by hr_evo_setup_from. */
+typedef struct hr_evo_setup {
+    hr_evo_config cfg;                /* the configuration */
+    int bins[HR_EVO_MAX_DESC];        /* storage for cfg.bins */
+    double desc_lo[HR_EVO_MAX_DESC];  /* storage for cfg.desc_lo */
+    double desc_hi[HR_EVO_MAX_DESC];  /* storage for cfg.desc_hi */
+    _Alignas(16) unsigned char params[HR_EVO_MAX_PARAMS]; /* storage for cfg.params */
+} hr_evo_setup;
+
+/* Fills setup->cfg for `ngenes` genes (bounds [0, 1]) from a settings
+ * section whose kind names a registered algorithm: that algorithm's
+ * defaults, then its settings (seed, sigma, population, ...). HR_EINVAL for
+ * an unknown kind or settings it refuses (the message says which). */
+int hr_evo_setup_from(hr_evo_setup *setup, const hr_section *settings, int ngenes);
+
+/* The algorithm's name ("ga", "map-elites") and the label used in messages
+ * ("GA", "MAP-Elites") of a kind id; "unknown" if none is registered. */
+const char *hr_evo_kind_name(int kind);
+const char *hr_evo_kind_label(int kind);
 
 /* --- Checkpoints (format in evolve/checkpoint.c's header comment) --- */
 

@@ -11,6 +11,7 @@
  * lose every tournament against a success and are never elites before one. */
 #include "evolve/evolve_internal.h"
 #include "evolve/operators.h"
+#include "evolve/settings.h"
 #include "base/status.h"
 
 #include <stdlib.h>
@@ -249,9 +250,130 @@ static int ga_load(hr_evo *evo, struct hr__evo_reader *r, const char *path)
     return HR_OK;
 }
 
-const struct hr__evo_ops hr__evo_ga_ops = {
-    .version = 1,
-    .name = "ga",
+/* ---- Configuration ---- */
+
+static void ga_defaults(hr_evo_config *cfg)
+{
+    cfg->ndesc = 0;
+    cfg->mutation_rate = cfg->ngenes > 0 ? 1.0 / cfg->ngenes : 1.0;
+}
+
+/* The <evolve> section: BLX crossover as the reference-style GA. */
+static int ga_configure(hr_evo_setup *setup, const hr_section *settings)
+{
+    hr_evo_settings e;
+    hr_section_decode(settings, &e);
+    hr_evo_config *c = &setup->cfg;
+    c->population = e.population;
+    c->tournament = e.tournament;
+    c->elites = e.elites;
+    c->crossover = HR_EVO_BLX;
+    c->crossover_rate = e.crossover;
+    c->blx_alpha = e.alpha;
+    c->mutation_rate = e.mutation;
+    c->ndesc = 0;
+    return HR_OK;
+}
+
+static int in_range(double x, double lo, double hi) { return x >= lo && x <= hi; }
+
+static int ga_check(const hr_evo_config *cfg)
+{
+    if (cfg->population < 2 || cfg->population > HR_EVO_MAX_POPULATION)
+        return HR_ERROR(HR_EINVAL, "GA config: population = %d out of range [2, %ld]",
+                        cfg->population, HR_EVO_MAX_POPULATION);
+    if (cfg->elites < 0 || cfg->elites > cfg->population - 1)
+        return HR_ERROR(HR_EINVAL, "GA config: elites = %d out of range [0, %d] "
+                                   "(population - 1)",
+                        cfg->elites, cfg->population - 1);
+    if (cfg->tournament < 1 || cfg->tournament > cfg->population)
+        return HR_ERROR(HR_EINVAL, "GA config: tournament = %d out of range [1, %d] "
+                                   "(population)",
+                        cfg->tournament, cfg->population);
+    if (cfg->crossover != HR_EVO_BLX && cfg->crossover != HR_EVO_SBX)
+        return HR_ERROR(HR_EINVAL, "GA config: crossover = %d is not %d (BLX) or %d (SBX)",
+                        (int)cfg->crossover, HR_EVO_BLX, HR_EVO_SBX);
+    if (!in_range(cfg->crossover_rate, 0, 1))
+        return HR_ERROR(HR_EINVAL, "GA config: crossover_rate = %g out of range [0, 1]",
+                        cfg->crossover_rate);
+    if (!in_range(cfg->blx_alpha, 0, 10))
+        return HR_ERROR(HR_EINVAL, "GA config: blx_alpha = %g out of range [0, 10]",
+                        cfg->blx_alpha);
+    if (!in_range(cfg->sbx_eta, 0, 1000))
+        return HR_ERROR(HR_EINVAL, "GA config: sbx_eta = %g out of range [0, 1000]",
+                        cfg->sbx_eta);
+    return HR_OK; /* the GA ignores batch, initial and the grid */
+}
+
+static void ga_save_config(const hr_evo_config *c, struct hr__evo_buf *b)
+{
+    hr__evo_put_u32(b, (uint32_t)c->population);
+    hr__evo_put_u32(b, (uint32_t)c->elites);
+    hr__evo_put_u32(b, (uint32_t)c->tournament);
+    hr__evo_put_u32(b, (uint32_t)c->crossover);
+    hr__evo_put_f64(b, c->crossover_rate);
+    hr__evo_put_f64(b, c->blx_alpha);
+    hr__evo_put_f64(b, c->sbx_eta);
+}
+
+static int ga_load_config(hr_evo_config *c, struct hr__evo_reader *r,
+                          struct hr__evo_config_arrays *a, const char *path)
+{
+    c->population = (int)hr__evo_get_u32(r);
+    c->elites = (int)hr__evo_get_u32(r);
+    c->tournament = (int)hr__evo_get_u32(r);
+    c->crossover = (enum hr_evo_crossover)hr__evo_get_u32(r);
+    c->crossover_rate = hr__evo_get_f64(r);
+    c->blx_alpha = hr__evo_get_f64(r);
+    c->sbx_eta = hr__evo_get_f64(r);
+    return HR_OK;
+}
+
+static int ga_compare_config(const char *path, const hr_evo_config *s, const hr_evo_config *e)
+{
+    if (s->population != e->population)
+        return HR__EVO_DIFF(path, "%d", "population", s->population, e->population);
+    if (s->elites != e->elites)
+        return HR__EVO_DIFF(path, "%d", "elites", s->elites, e->elites);
+    if (s->tournament != e->tournament)
+        return HR__EVO_DIFF(path, "%d", "tournament", s->tournament, e->tournament);
+    if (s->crossover != e->crossover)
+        return HR__EVO_DIFF(path, "%d", "crossover", (int)s->crossover, (int)e->crossover);
+    if (s->crossover_rate != e->crossover_rate)
+        return HR__EVO_DIFF(path, "%.17g", "crossover_rate", s->crossover_rate,
+                            e->crossover_rate);
+    if (s->crossover == HR_EVO_BLX && s->blx_alpha != e->blx_alpha)
+        return HR__EVO_DIFF(path, "%.17g", "blx_alpha", s->blx_alpha, e->blx_alpha);
+    if (s->crossover == HR_EVO_SBX && s->sbx_eta != e->sbx_eta)
+        return HR__EVO_DIFF(path, "%.17g", "sbx_eta", s->sbx_eta, e->sbx_eta);
+    return HR_OK;
+}
+
+static long ga_evaluations_after(const hr_evo_config *c, long g)
+{
+    return g == 0 ? 0 : c->population + (g - 1) * (long)(c->population - c->elites);
+}
+
+static long ga_cells(const hr_evo_config *c) { return c->population; }
+
+const hr_optimizer_type hr_optimizer_ga = {
+    .base = {.version = HR_OPTIMIZER_VERSION, .cls = HR_CLASS_OPTIMIZER, .name = "ga",
+             .doc = "generational genetic algorithm: tournament selection, BLX-alpha "
+                    "crossover, Gaussian mutation, elitism",
+             .params = hr_evo_params},
+    .id = HR_EVO_GA,
+    .label = "GA",
+    .unit = "gen",
+    .min_desc = 0,
+    .max_obj = 1,
+    .defaults = ga_defaults,
+    .configure = ga_configure,
+    .check = ga_check,
+    .save_config = ga_save_config,
+    .load_config = ga_load_config,
+    .compare_config = ga_compare_config,
+    .evaluations_after = ga_evaluations_after,
+    .cells = ga_cells,
     .create = ga_create,
     .destroy = ga_destroy,
     .init = ga_init,

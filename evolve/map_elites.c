@@ -14,9 +14,11 @@
  * filled; parents are drawn over slots. */
 #include "evolve/evolve_internal.h"
 #include "evolve/operators.h"
+#include "evolve/settings.h"
 #include "base/status.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,7 +110,7 @@ nomem:
 long hr_evo_cell_of(const hr_evo *evo, const double *desc, int *bin)
 {
     const hr_evo_config *c = &evo->cfg;
-    if (c->kind != HR_EVO_MAP_ELITES)
+    if (evo->ops != &hr_optimizer_map_elites)
         return -1;
     long cell = 0;
     for (int d = 0; d < c->ndesc; d++) {
@@ -129,7 +131,7 @@ long hr_evo_cell_of(const hr_evo *evo, const double *desc, int *bin)
 int hr_evo_cell(const hr_evo *evo, long cell, double *genome, double *fitness,
                 double *descriptor)
 {
-    if (evo->cfg.kind != HR_EVO_MAP_ELITES)
+    if (evo->ops != &hr_optimizer_map_elites)
         return -1;
     const struct me_state *st = evo->state;
     if (cell < 0 || cell >= st->ncells)
@@ -292,9 +294,201 @@ static int me_load(hr_evo *evo, struct hr__evo_reader *r, const char *path)
     return HR_OK;
 }
 
-const struct hr__evo_ops hr__evo_map_elites_ops = {
-    .version = 1,
-    .name = "map-elites",
+/* ---- Configuration ---- */
+
+static const int default_bins[2] = {50, 50};
+static const double default_desc_lo[2] = {0.0, 0.0};
+static const double default_desc_hi[2] = {1.0, 1.0};
+
+/* The reference: 2000 random genomes, batches of 100, sigma 0.1 on every
+ * gene, 2 descriptors on 50 x 50 bins over [0, 1]^2. */
+static void me_defaults(hr_evo_config *cfg)
+{
+    cfg->ndesc = 2;
+    cfg->mutation_rate = 1.0;
+    cfg->batch = 100;
+    cfg->initial = 2000;
+    cfg->bins = default_bins;
+    cfg->desc_lo = default_desc_lo;
+    cfg->desc_hi = default_desc_hi;
+}
+
+static int me_configure(hr_evo_setup *setup, const hr_section *settings)
+{
+    hr_evo_settings e;
+    hr_section_decode(settings, &e);
+    hr_evo_config *c = &setup->cfg;
+    c->mutation_rate = 1.0; /* the reference mutates every gene */
+    c->initial = e.random;
+    c->batch = e.batch;
+    c->ndesc = 2;
+    for (int d = 0; d < 2; d++) {
+        setup->bins[d] = e.bins;
+        setup->desc_lo[d] = e.lo;
+        setup->desc_hi[d] = e.hi;
+    }
+    c->bins = setup->bins;
+    c->desc_lo = setup->desc_lo;
+    c->desc_hi = setup->desc_hi;
+    return HR_OK;
+}
+
+static int me_check(const hr_evo_config *cfg)
+{
+    if (cfg->batch < 1 || cfg->batch > HR_EVO_MAX_POPULATION)
+        return HR_ERROR(HR_EINVAL, "MAP-Elites config: batch = %d out of range [1, %ld]",
+                        cfg->batch, HR_EVO_MAX_POPULATION);
+    if (cfg->initial < 0)
+        return HR_ERROR(HR_EINVAL, "MAP-Elites config: initial = %ld must be >= 0",
+                        cfg->initial);
+    if (!cfg->bins || !cfg->desc_lo || !cfg->desc_hi)
+        return HR_ERROR(HR_EINVAL, "MAP-Elites config: bins, desc_lo and desc_hi must be "
+                                   "given (ndesc = %d values each)",
+                        cfg->ndesc);
+    long cells = 1;
+    for (int d = 0; d < cfg->ndesc; d++) {
+        if (cfg->bins[d] < 1 || cfg->bins[d] > HR_EVO_MAX_CELLS)
+            return HR_ERROR(HR_EINVAL, "MAP-Elites config: bins[%d] = %d out of range [1, %ld]",
+                            d, cfg->bins[d], HR_EVO_MAX_CELLS);
+        cells *= cfg->bins[d];
+        if (cells > HR_EVO_MAX_CELLS)
+            return HR_ERROR(HR_EINVAL, "MAP-Elites config: the grid has more than %ld cells "
+                                       "(product of bins over the first %d dimensions)",
+                            HR_EVO_MAX_CELLS, d + 1);
+        if (!isfinite(cfg->desc_lo[d]) || !isfinite(cfg->desc_hi[d]) ||
+            !(cfg->desc_lo[d] < cfg->desc_hi[d]))
+            return HR_ERROR(HR_EINVAL,
+                            "MAP-Elites config: descriptor %d range [%g, %g] must be finite "
+                            "with lo < hi",
+                            d, cfg->desc_lo[d], cfg->desc_hi[d]);
+    }
+    return HR_OK;
+}
+
+static void me_save_config(const hr_evo_config *c, struct hr__evo_buf *b)
+{
+    size_t nd = (size_t)c->ndesc;
+    hr__evo_put_u32(b, (uint32_t)c->batch);
+    hr__evo_put_u64(b, (uint64_t)c->initial);
+    for (size_t d = 0; d < nd; d++)
+        hr__evo_put_u32(b, (uint32_t)c->bins[d]);
+    hr__evo_put_f64s(b, c->desc_lo, nd);
+    hr__evo_put_f64s(b, c->desc_hi, nd);
+}
+
+static int me_load_config(hr_evo_config *c, struct hr__evo_reader *r,
+                          struct hr__evo_config_arrays *a, const char *path)
+{
+    size_t nd = (size_t)c->ndesc;
+    c->batch = (int)hr__evo_get_u32(r);
+    c->initial = (long)hr__evo_get_u64(r);
+    a->bins = malloc((nd ? nd : 1) * sizeof(int));
+    a->desc_lo = malloc((nd ? nd : 1) * sizeof(double));
+    a->desc_hi = malloc((nd ? nd : 1) * sizeof(double));
+    if (!a->bins || !a->desc_lo || !a->desc_hi)
+        return HR_ERROR(HR_ENOMEM, "out of memory reading checkpoint '%s'", path);
+    for (size_t d = 0; d < nd; d++)
+        a->bins[d] = (int)hr__evo_get_u32(r);
+    hr__evo_get_f64s(r, a->desc_lo, nd);
+    hr__evo_get_f64s(r, a->desc_hi, nd);
+    c->bins = a->bins;
+    c->desc_lo = a->desc_lo;
+    c->desc_hi = a->desc_hi;
+    return HR_OK;
+}
+
+static int me_compare_config(const char *path, const hr_evo_config *s, const hr_evo_config *e)
+{
+    char name[64];
+    if (s->batch != e->batch)
+        return HR__EVO_DIFF(path, "%d", "batch", s->batch, e->batch);
+    if (s->initial != e->initial)
+        return HR__EVO_DIFF(path, "%ld", "initial", s->initial, e->initial);
+    for (int d = 0; d < s->ndesc; d++) {
+        if (s->bins[d] != e->bins[d]) {
+            snprintf(name, sizeof name, "bins[%d]", d);
+            return HR__EVO_DIFF(path, "%d", name, s->bins[d], e->bins[d]);
+        }
+        if (s->desc_lo[d] != e->desc_lo[d]) {
+            snprintf(name, sizeof name, "desc_lo[%d]", d);
+            return HR__EVO_DIFF(path, "%.17g", name, s->desc_lo[d], e->desc_lo[d]);
+        }
+        if (s->desc_hi[d] != e->desc_hi[d]) {
+            snprintf(name, sizeof name, "desc_hi[%d]", d);
+            return HR__EVO_DIFF(path, "%.17g", name, s->desc_hi[d], e->desc_hi[d]);
+        }
+    }
+    return HR_OK;
+}
+
+static long me_evaluations_after(const hr_evo_config *c, long g) { return g * (long)c->batch; }
+
+static long me_cells(const hr_evo_config *c)
+{
+    long cells = 1;
+    for (int k = 0; k < c->ndesc; k++)
+        cells *= c->bins[k];
+    return cells;
+}
+
+/* The archive in cell order. */
+static int me_write_csv(const hr_evo *evo, FILE *f, const char *const *gene_names)
+{
+    const hr_evo_config *c = &evo->cfg;
+    int n = c->ngenes, nd = c->ndesc;
+    double *g = malloc((size_t)(n + nd + 1) * sizeof(double));
+    int *bin = malloc((size_t)(nd + 1) * sizeof(int));
+    if (!g || !bin) {
+        free(g);
+        free(bin);
+        return HR_ERROR(HR_ENOMEM, "archive CSV: out of memory");
+    }
+    double *d = g + n;
+    fprintf(f, "cell");
+    for (int k = 0; k < nd; k++)
+        fprintf(f, ",bin_%d", k);
+    for (int k = 0; k < nd; k++)
+        fprintf(f, ",desc_%d", k);
+    fprintf(f, ",fitness");
+    hr__evo_csv_gene_header(f, evo, gene_names);
+    fprintf(f, "\n");
+    long cells = me_cells(c);
+    for (long cell = 0; cell < cells; cell++) {
+        double fit;
+        if (hr_evo_cell(evo, cell, g, &fit, d) != 1)
+            continue;
+        hr_evo_cell_of(evo, d, bin);
+        fprintf(f, "%ld", cell);
+        for (int k = 0; k < nd; k++)
+            fprintf(f, ",%d", bin[k]);
+        hr__evo_csv_values(f, d, nd);
+        fprintf(f, ",%.17g", fit);
+        hr__evo_csv_values(f, g, n);
+        fprintf(f, "\n");
+    }
+    free(g);
+    free(bin);
+    return HR_OK;
+}
+
+const hr_optimizer_type hr_optimizer_map_elites = {
+    .base = {.version = HR_OPTIMIZER_VERSION, .cls = HR_CLASS_OPTIMIZER, .name = "map-elites",
+             .doc = "MAP-Elites over a grid of two descriptors (the reference study's search)",
+             .params = hr_evo_params},
+    .id = HR_EVO_MAP_ELITES,
+    .label = "MAP-Elites",
+    .unit = "batch",
+    .min_desc = 1,
+    .max_obj = 1,
+    .defaults = me_defaults,
+    .configure = me_configure,
+    .check = me_check,
+    .save_config = me_save_config,
+    .load_config = me_load_config,
+    .compare_config = me_compare_config,
+    .evaluations_after = me_evaluations_after,
+    .cells = me_cells,
+    .write_csv = me_write_csv,
     .create = me_create,
     .destroy = me_destroy,
     .init = me_init,

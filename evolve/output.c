@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void put_gene_header(FILE *f, const hr_evo *evo, const char *const *gene_names)
+void hr__evo_csv_gene_header(FILE *f, const hr_evo *evo, const char *const *gene_names)
 {
     for (int i = 0; i < evo->cfg.ngenes; i++) {
         if (gene_names && gene_names[i])
@@ -19,7 +19,7 @@ static void put_gene_header(FILE *f, const hr_evo *evo, const char *const *gene_
     }
 }
 
-static void put_values(FILE *f, const double *v, int n)
+void hr__evo_csv_values(FILE *f, const double *v, int n)
 {
     for (int i = 0; i < n; i++)
         fprintf(f, ",%.17g", v[i]);
@@ -44,36 +44,13 @@ int hr_evo_write_csv(const hr_evo *evo, const char *path, const char *const *gen
         goto out;
     }
     double *d = g + n;
-    if (c->kind == HR_EVO_MAP_ELITES) {
-        fprintf(f, "cell");
-        for (int k = 0; k < nd; k++)
-            fprintf(f, ",bin_%d", k);
-        for (int k = 0; k < nd; k++)
-            fprintf(f, ",desc_%d", k);
-        fprintf(f, ",fitness");
-        put_gene_header(f, evo, gene_names);
-        fprintf(f, "\n");
-        long cells = 1;
-        for (int k = 0; k < nd; k++)
-            cells *= c->bins[k];
-        for (long cell = 0; cell < cells; cell++) {
-            double fit;
-            if (hr_evo_cell(evo, cell, g, &fit, d) != 1)
-                continue;
-            hr_evo_cell_of(evo, d, bin);
-            fprintf(f, "%ld", cell);
-            for (int k = 0; k < nd; k++)
-                fprintf(f, ",%d", bin[k]);
-            put_values(f, d, nd);
-            fprintf(f, ",%.17g", fit);
-            put_values(f, g, n);
-            fprintf(f, "\n");
-        }
+    if (evo->ops->write_csv) {
+        s = evo->ops->write_csv(evo, f, gene_names);
     } else {
         fprintf(f, "rank,index,fitness");
         for (int k = 0; k < nd; k++)
             fprintf(f, ",desc_%d", k);
-        put_gene_header(f, evo, gene_names);
+        hr__evo_csv_gene_header(f, evo, gene_names);
         fprintf(f, "\n");
         long size = hr_evo_size(evo);
         double *fit = malloc((size_t)(size > 0 ? size : 1) * sizeof(double));
@@ -93,8 +70,8 @@ int hr_evo_write_csv(const hr_evo *evo, const char *path, const char *const *gen
             double fi;
             hr_evo_individual(evo, order[r], g, &fi, d, NULL);
             fprintf(f, "%ld,%ld,%.17g", r, order[r], fi);
-            put_values(f, d, nd);
-            put_values(f, g, n);
+            hr__evo_csv_values(f, d, nd);
+            hr__evo_csv_values(f, g, n);
             fprintf(f, "\n");
         }
     }
@@ -133,7 +110,8 @@ int hr_evo_progress_format(const hr_evo_progress *p, char *buf, size_t size)
         snprintf(evals, sizeof evals, "%ld/%ld", p->evaluations, p->max_evaluations);
     else
         snprintf(evals, sizeof evals, "%ld", p->evaluations);
-    if (p->kind == HR_EVO_MAP_ELITES)
+    const hr_optimizer_type *t = hr__evo_type_of(p->kind);
+    if (t && t->write_csv) /* an archive with cells to fill */
         snprintf(fill, sizeof fill, "  fill %.1f%%", 100.0 * p->coverage);
     else
         fill[0] = '\0';
@@ -142,7 +120,7 @@ int hr_evo_progress_format(const hr_evo_progress *p, char *buf, size_t size)
     return snprintf(buf, size,
                     "%s %s  evals %s  best %.4g  mean %.4g  worst %.4g%s  %.1f ev/s  %s  "
                     "ETA %s",
-                    p->kind == HR_EVO_MAP_ELITES ? "batch" : "gen", gens, evals, p->best,
+                    t ? t->unit : "gen", gens, evals, p->best,
                     p->mean, p->worst, fill, p->evals_per_s, el, eta);
 }
 

@@ -20,6 +20,7 @@ int hr_cmd_record(int argc, char **argv); /* cmd_record.c */
 #include "base/clock.h"
 #include "interface/outdir.h"
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 
 #define HR_CLI_MAX_SET 256
 

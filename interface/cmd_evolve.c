@@ -6,7 +6,9 @@
 #include "interface/config.h"
 #include "base/status.h"
 #include "reservoir/encoder.h"
+#include "reservoir/evolution.h"
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,56 +27,6 @@ static void on_signal(int sig)
     (void)sig;
     if (stop_flag < 2)
         stop_flag++;
-}
-
-typedef struct evo_ctx {
-    hr_worker **workers;   /* one per thread */
-    const hr_experiment *e;
-    int descriptor;        /* 0: genes, 1: amplitudes */
-    int ndgenes;           /* genes whose (mean, std) are the descriptors */
-    int dgenes[HR_MAX_GENES];
-} evo_ctx;
-
-/* Population mean and standard deviation (numpy's default, ddof = 0). */
-static void mean_std(const double *v, int n, double *mean, double *std)
-{
-    double m = 0, s = 0;
-    for (int i = 0; i < n; i++)
-        m += v[i];
-    m /= n > 0 ? n : 1;
-    for (int i = 0; i < n; i++)
-        s += (v[i] - m) * (v[i] - m);
-    *mean = m;
-    *std = sqrt(s / (n > 0 ? n : 1));
-}
-
-static int eval_genome(void *ctx, int worker, const double *genome, double *fitness, double *desc)
-{
-    evo_ctx *c = ctx;
-    hr_worker *w = c->workers[worker];
-    hr_result r;
-    int st = hr_worker_evaluate(w, genome, HR_EVAL_FITNESS_ONLY, &r);
-    *fitness = r.fitness;
-    if (!st && r.fitness == -INFINITY)
-        st = HR_ERROR(HR_ESINGULAR, "the readout matrix X (%d x %d) is singular, rank %.0f (e.g. "
-                      "two readout times in the same output sample, or two equal patterns)",
-                      r.nrows, r.ncols, r.kernel_rank);
-    hr_result_free(&r);
-    if (st || !desc)
-        return st;
-    if (c->descriptor == 0) {
-        double v[HR_MAX_GENES];
-        for (int i = 0; i < c->ndgenes; i++)
-            v[i] = genome[c->dgenes[i]];
-        mean_std(v, c->ndgenes, &desc[0], &desc[1]);
-        return HR_OK;
-    }
-    double amps[4096];
-    int n = 0;
-    st = hr_worker_amplitudes(w, amps, 4096, &n);
-    if (!st)
-        mean_std(amps, n, &desc[0], &desc[1]);
-    return st;
 }
 
 typedef struct progress_ctx {
@@ -205,16 +157,6 @@ int hr_cmd_evolve(int argc, char **argv)
         fprintf(stderr, "%s\n", hr_error_message());
         return HR_EXIT_USAGE;
     }
-    const hr_section *ev = e->sec[HR_SEC_EVOLVE];
-    int nga = 0;
-    for (int i = 0; i < e->ngenes; i++)
-        nga += e->genes[i].section >= 0;
-    if (nga == 0) {
-        fprintf(stderr, "%s: the experiment declares no genes with a target (allowed: <genes> "
-                "with at least one <gene target=...>)\n", o.config);
-        hr_experiment_destroy(e);
-        return HR_EXIT_USAGE;
-    }
     if (o.seed >= 0)
         hr_section_set_number(e->sec[HR_SEC_EVOLVE], "seed", (double)o.seed, "--seed");
     if (o.max_evals > 0 && (st = hr_section_set_number(e->sec[HR_SEC_EVOLVE], "evaluations",
@@ -223,61 +165,18 @@ int hr_cmd_evolve(int argc, char **argv)
         hr_experiment_destroy(e);
         return HR_EXIT_USAGE;
     }
+    const hr_section *ev = e->sec[HR_SEC_EVOLVE];
 
-    /* The optimiser's configuration from the <evolve> section. */
-    int is_ga = strcmp(ev->kind, "ga") == 0;
-    hr_evo_config cfg;
-    hr_evo_config_default(&cfg, is_ga ? HR_EVO_GA : HR_EVO_MAP_ELITES, e->ngenes);
-    cfg.seed = (uint64_t)hr_section_num(ev, "seed");
-    cfg.mutation_sigma = hr_section_num(ev, "sigma");
-    evo_ctx ctx = {0};
-    ctx.e = e;
-    int bins[2];
-    double dlo[2], dhi[2];
-    if (is_ga) {
-        cfg.population = hr_section_int(ev, "population");
-        cfg.tournament = hr_section_int(ev, "tournament");
-        cfg.elites = hr_section_int(ev, "elites");
-        cfg.crossover = HR_EVO_BLX;
-        cfg.crossover_rate = hr_section_num(ev, "crossover");
-        cfg.blx_alpha = hr_section_num(ev, "alpha");
-        cfg.mutation_rate = hr_section_num(ev, "mutation");
-        cfg.ndesc = 0;
-    } else {
-        cfg.mutation_rate = 1.0; /* the reference mutates every gene */
-        cfg.initial = hr_section_int(ev, "random");
-        cfg.batch = hr_section_int(ev, "batch");
-        cfg.ndesc = 2;
-        bins[0] = bins[1] = hr_section_int(ev, "bins");
-        dlo[0] = dlo[1] = hr_section_num(ev, "lo");
-        dhi[0] = dhi[1] = hr_section_num(ev, "hi");
-        cfg.bins = bins;
-        cfg.desc_lo = dlo;
-        cfg.desc_hi = dhi;
-        ctx.descriptor = strcmp(hr_section_str(ev, "descriptor"), "amplitudes") == 0;
-        int n;
-        const double *dg = hr_section_list(ev, "descriptor_genes", &n);
-        for (int i = 0; i < n; i++) {
-            if ((int)dg[i] >= e->ngenes) {
-                fprintf(stderr, "%s: evolve.descriptor_genes%d = %d, but there are %d genes "
-                        "(allowed: 0 .. %d)\n", o.config, i, (int)dg[i], e->ngenes, e->ngenes - 1);
-                hr_experiment_destroy(e);
-                return HR_EXIT_USAGE;
-            }
-            ctx.dgenes[i] = (int)dg[i];
-        }
-        ctx.ndgenes = n;
-        if (!ctx.descriptor && n == 0) {
-            ctx.ndgenes = e->ngenes;
-            for (int i = 0; i < e->ngenes; i++)
-                ctx.dgenes[i] = i;
-        }
-    }
-    if ((st = hr_evo_config_check(&cfg))) {
-        fprintf(stderr, "%s: <evolve>: %s\n", o.config, hr_error_message());
+    /* The optimiser's configuration and the workers (serially: substrates
+     * make FFT plans), before anything is written. */
+    int nthreads = o.threads > 0 ? o.threads : omp_get_max_threads();
+    hr_evolution *evn = NULL;
+    if ((st = hr_evolution_create(&evn, e, nthreads))) {
+        fprintf(stderr, "%s: %s\n", o.config, hr_error_message());
         hr_experiment_destroy(e);
-        return HR_EXIT_USAGE;
+        return st == HR_EINVAL || st == HR_ERANGE || st == HR_EPARSE ? HR_EXIT_USAGE : HR_EXIT_FAIL;
     }
+    const hr_evo_config *cfgp = hr_evolution_config(evn);
 
     /* The output folder: new, replaced (--force) or resumed (--resume). */
     char path[1200], ckpt[1200];
@@ -313,6 +212,7 @@ int hr_cmd_evolve(int argc, char **argv)
     }
     if (rc) {
         free(mine);
+        hr_evolution_destroy(evn);
         hr_experiment_destroy(e);
         return rc;
     }
@@ -322,6 +222,7 @@ int hr_cmd_evolve(int argc, char **argv)
         if (hr_mkdir_parents(o.out) || mkdir(o.out, 0777) != 0) {
             fprintf(stderr, "hydrores evolve: cannot create %s (%s)\n", o.out, strerror(errno));
             free(mine);
+            hr_evolution_destroy(evn);
             hr_experiment_destroy(e);
             return HR_EXIT_FAIL;
         }
@@ -332,23 +233,18 @@ int hr_cmd_evolve(int argc, char **argv)
         if ((st = hr_config_write_file(e, path))) {
             fprintf(stderr, "hydrores evolve: %s\n", hr_error_message());
             free(mine);
+            hr_evolution_destroy(evn);
             hr_experiment_destroy(e);
             return HR_EXIT_FAIL;
         }
     }
     free(mine);
 
-    /* Workers (serially: substrates make FFT plans). */
-    int nthreads = o.threads > 0 ? o.threads : omp_get_max_threads();
-    ctx.workers = calloc((size_t)nthreads, sizeof *ctx.workers);
     hr_evo *evo = NULL;
     FILE *failures = NULL;
     progress_ctx pc = {0};
-    for (int i = 0; i < nthreads && !st; i++)
-        st = hr_worker_create(&ctx.workers[i], e);
     int resumed = 0;
-    if (!st)
-        st = hr_evo_open(&cfg, o.resume ? ckpt : NULL, &evo, &resumed);
+    st = hr_evo_open(cfgp, o.resume ? ckpt : NULL, &evo, &resumed);
     if (!st) {
         snprintf(path, sizeof path, "%s/generations.csv", o.out);
         st = hr_evo_csv_open(path, resumed ? hr_evo_generations(evo) : -1, &pc.csv);
@@ -369,7 +265,7 @@ int hr_cmd_evolve(int argc, char **argv)
     if (!o.quiet)
         fprintf(stderr, "hydrores evolve: %s, %s, %d genes, %d thread%s, seed %llu%s\n", e->name,
                 ev->kind, e->ngenes, nthreads, nthreads == 1 ? "" : "s",
-                (unsigned long long)cfg.seed, resumed ? ", resumed" : "");
+                (unsigned long long)cfgp->seed, resumed ? ", resumed" : "");
 
     stop_flag = 0;
     struct sigaction sa;
@@ -379,8 +275,9 @@ int hr_cmd_evolve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
-    hr_evo_evaluator evaluator = {.eval = eval_genome, .ctx = &ctx, .nthreads = nthreads,
-                                  .log = hr_evo_log_to_file, .log_ctx = failures};
+    hr_evo_evaluator evaluator = hr_evolution_evaluator(evn);
+    evaluator.log = hr_evo_log_to_file;
+    evaluator.log_ctx = failures;
     hr_evo_run_options ro = {.budget = {.max_evaluations = hr_section_int(ev, "evaluations"),
                                         .time_limit = o.time_limit},
                              .checkpoint = ckpt, .checkpoint_every = 1, .stop = &stop_flag,
@@ -432,8 +329,8 @@ int hr_cmd_evolve(int argc, char **argv)
     st = hr_config_write_file(be, path);
     hr_experiment_destroy(be);
     hr_result hand, evolved;
-    int sh = hr_worker_evaluate(ctx.workers[0], NULL, 0, &hand);
-    int se = hr_worker_evaluate(ctx.workers[0], best, 0, &evolved);
+    int sh = hr_worker_evaluate(hr_evolution_worker(evn, 0), NULL, 0, &hand);
+    int se = hr_worker_evaluate(hr_evolution_worker(evn, 0), best, 0, &evolved);
     snprintf(path, sizeof path, "%s/summary.csv", o.out);
     FILE *f = st ? NULL : fopen(path, "w");
     if (!f) {
@@ -483,9 +380,7 @@ done:
     if (failures)
         fclose(failures);
     hr_evo_destroy(evo);
-    for (int i = 0; i < nthreads; i++)
-        hr_worker_destroy(ctx.workers[i]);
-    free(ctx.workers);
+    hr_evolution_destroy(evn);
     hr_experiment_destroy(e);
     return rc;
 }

@@ -88,31 +88,6 @@ static void schema_settings(FILE *f, const hr_param_spec *spec, const char *inde
     fprintf(f, "%s  <empty/>\n%s</interleave>\n", indent, indent);
 }
 
-/* Kinds of each section (substrate kinds come from the substrate registry). */
-static const char *section_kind_list(int id)
-{
-    static char substrates[256];
-    switch (id) {
-    case HR_SEC_SUBSTRATE: {
-        char names[256];
-        hr_substrate_lookup("", names, sizeof names);
-        size_t j = 0;
-        for (size_t i = 0; names[i] && j + 1 < sizeof substrates; i++) {
-            if (names[i] == ',') {
-                substrates[j++] = '|';
-                i++; /* skip the space */
-            } else {
-                substrates[j++] = names[i];
-            }
-        }
-        substrates[j] = '\0';
-        return substrates;
-    }
-    default:
-        return NULL;
-    }
-}
-
 int hr_config_write_schema(FILE *f)
 {
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -133,11 +108,8 @@ int hr_config_write_schema(FILE *f)
                "      </interleave>\n    </element>\n  </start>\n");
     for (int id = 0; id < HR_NSECTIONS; id++) {
         char kinds[512];
-        const char *list = section_kind_list(id);
-        if (!list) {
-            hr_experiment_spec(id, "", kinds, sizeof kinds);
-            list = kinds;
-        }
+        hr_experiment_spec(id, "", kinds, sizeof kinds);
+        const char *list = kinds;
         fprintf(f, "  <define name=\"%s\">\n    <element name=\"%s\">\n      <choice>\n",
                 hr_sections[id], hr_sections[id]);
         char buf[512];

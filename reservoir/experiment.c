@@ -17,46 +17,6 @@ const char *const hr_sections[HR_NSECTIONS] = {
 /* ---- Settings tables of the sections owned here ---- */
 
 
-static const hr_param_spec task_params[] = {
-    HR_INT("seed", 1, 0, 4294967295.0, "seed of the task's random inputs"),
-    HR_INT("repetitions", 0, 0, 100000, "xnor: noisy repetitions of the 4 patterns held out for scoring"),
-    HR_NUMBER("noise", 0.05, 0, 10, "xnor: standard deviation of the input noise"),
-    HR_INT("heldout", 1, 0, 1, "digits: 1 = score on inputs between the training ones"),
-    HR_INT("train", 200, 1, 1e7, "time series: training steps"),
-    HR_INT("test", 100, 1, 1e7, "time series: test steps"),
-    HR_INT("washout", 50, 0, 1e7, "time series: discarded initial steps"),
-    HR_INT("kmax", 20, 1, 1000, "memory: largest delay"),
-    HR_PARAMS_END,
-};
-
-static const hr_param_spec fitness_params[] = {
-    HR_NUMBER("lambda", 1e-8, 0, 1e12, "ridge lambda of log det(X^T X + lambda I) and of the ridge readout"),
-    HR_CHOICE("readout", "auto|ridge|lstsq", "auto", "trained readout: ridge (lambda by cross-validation on the training rows), least "
-     "squares, or auto: least squares when X has no more rows than columns (cross-validation "
-     "cannot work there: leaving out an XNOR pattern leaves nothing to learn it from), ridge "
-     "otherwise"),
-    HR_PARAMS_END,
-};
-
-static const hr_param_spec evolve_params[] = {
-    HR_INT("seed", 1, 0, 4294967295.0, "random seed of the search"),
-    HR_INT("evaluations", 1000, 1, 1e9, "evaluation budget"),
-    HR_INT("population", 32, 2, 100000, "ga: population size"),
-    HR_INT("tournament", 3, 1, 100, "ga: tournament size"),
-    HR_INT("elites", 2, 0, 1000, "ga: elites copied unchanged"),
-    HR_NUMBER("crossover", 0.9, 0, 1, "ga: crossover probability"),
-    HR_NUMBER("alpha", 0.5, 0, 2, "ga: BLX-alpha blend parameter"),
-    HR_NUMBER("mutation", 0.2, 0, 1, "ga: per-gene mutation probability"),
-    HR_NUMBER("sigma", 0.1, 0, 10, "Gaussian mutation standard deviation"),
-    HR_INT("random", 200, 1, 1e9, "map-elites: initial random genomes"),
-    HR_INT("batch", 100, 1, 1e6, "map-elites: evaluations per batch/checkpoint"),
-    HR_CHOICE("descriptor", "genes|amplitudes", "genes", "map-elites: descriptors are (mean, std) of chosen genes or of encoded amplitudes"),
-    HR_LIST("descriptor_genes", 0, HR_MAX_GENES - 1, HR_MAX_GENES, "map-elites: indices of the genes whose (mean, std) are the descriptors"),
-    HR_INT("bins", 50, 1, 10000, "map-elites: grid bins per descriptor"),
-    HR_NUMBER("lo", 0, -1e6, 1e6, "map-elites: lower bound of both descriptors"),
-    HR_NUMBER("hi", 1, -1e6, 1e6, "map-elites: upper bound of both descriptors"),
-    HR_PARAMS_END,
-};
 
 static const hr_param_spec output_params[] = {
     HR_INT("traces", 1, 0, 1, "1: write traces.csv"),
@@ -65,34 +25,40 @@ static const hr_param_spec output_params[] = {
 };
 
 
+/* The registry class behind a pluggable section, or -1. */
+static int section_class(int id)
+{
+    switch (id) {
+    case HR_SEC_SUBSTRATE:
+        return HR_CLASS_SUBSTRATE;
+    case HR_SEC_ENCODER:
+        return HR_CLASS_ENCODER;
+    case HR_SEC_TASK:
+        return HR_CLASS_TASK;
+    case HR_SEC_FITNESS:
+        return HR_CLASS_FITNESS;
+    case HR_SEC_EVOLVE:
+        return HR_CLASS_OPTIMIZER;
+    default:
+        return -1;
+    }
+}
+
 const hr_param_spec *hr_experiment_spec(int id, const char *kind, char *kinds, size_t size)
 {
+    int cls = section_class(id);
+    if (cls >= 0) {
+        if (kinds && size)
+            hr_kind_names((enum hr_class)cls, kinds, size);
+        const hr_kind *k = hr_kind_find((enum hr_class)cls, kind);
+        return k ? k->params : NULL;
+    }
     const char *list = "";
     const hr_param_spec *spec = NULL;
     switch (id) {
-    case HR_SEC_SUBSTRATE: {
-        const hr_substrate_type *t = hr_substrate_lookup(kind, kinds, size);
-        return t ? t->base.params : NULL;
-    }
-    case HR_SEC_ENCODER:
-        list = HR_ENCODER_KINDS;
-        spec = hr_encoder_params;
-        break;
     case HR_SEC_READOUT:
         list = "default";
         spec = hr_readout_params;
-        break;
-    case HR_SEC_TASK:
-        list = "xnor|digits|narma10|memory";
-        spec = task_params;
-        break;
-    case HR_SEC_FITNESS:
-        list = "logdet|det_abs|logdet_gram|score";
-        spec = fitness_params;
-        break;
-    case HR_SEC_EVOLVE:
-        list = "ga|map-elites";
-        spec = evolve_params;
         break;
     case HR_SEC_OUTPUT:
         list = "default";
@@ -101,22 +67,13 @@ const hr_param_spec *hr_experiment_spec(int id, const char *kind, char *kinds, s
     default:
         return NULL;
     }
-    if (kinds && size)
+    if (kinds && size) {
         snprintf(kinds, size, "%s", list);
-    /* Is `kind` one of the '|'-separated names? */
-    size_t n = strlen(kind);
-    for (const char *c = list; *c;) {
-        const char *bar = strchr(c, '|');
-        size_t m = bar ? (size_t)(bar - c) : strlen(c);
-        if (m == n && strncmp(c, kind, n) == 0)
-            return spec;
-        c += m + (bar ? 1 : 0);
-    }
-    if (kinds && size)
         for (char *c = kinds; *c; c++)
             if (*c == '|')
                 *c = ',';
-    return NULL;
+    }
+    return hr_choice_index(list, kind) >= 0 ? spec : NULL;
 }
 
 hr_experiment *hr_experiment_create(void)
@@ -219,6 +176,7 @@ int hr_experiment_add_gene(hr_experiment *e, const char *name, const char *targe
     g->value = value;
     g->line = line;
     g->section = -1;
+    g->spec_index = -1;
     if (strcmp(target, "none") != 0) {
         const char *setting;
         int st = split_target(e, target, &g->section, &setting);
@@ -232,6 +190,8 @@ int hr_experiment_add_gene(hr_experiment *e, const char *name, const char *targe
         st = hr_section_slot(s, setting, &si, &k);
         if (st)
             return hr_error_prefix(st, "gene '%s'", name);
+        g->spec_index = si;
+        g->elem = k;
         const hr_param_spec *p = &s->spec[si];
         if (lo < p->lo || hi > p->hi)
             return HR_ERROR(HR_ERANGE, "gene '%s': range %g .. %g goes outside %s (allowed: "

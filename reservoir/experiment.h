@@ -35,6 +35,8 @@ typedef struct hr_gene {
     char target[64];  /* "section.setting[I]" or "none" (an unused gene) */
     int section;      /* resolved section id (-1 for "none") */
     char setting[48]; /* setting name within the section ("low0") */
+    int spec_index;   /* resolved: the target's entry in its section's table (-1: none) */
+    int elem;         /* resolved: the element of a list target (0 for scalars) */
     double lo, hi;    /* target = lo + (hi - lo) g */
     double value;     /* configured g in [0, 1], or NaN: leave the target as set */
     int line;         /* line in the experiment file (0 if none) */
@@ -88,73 +90,5 @@ int hr_experiment_complete(hr_experiment *e);
 /* Checks the experiment is complete and consistent (required sections,
  * encoder fits task, readout times inside the traces...). */
 int hr_experiment_check(const hr_experiment *e);
-
-/* ---- Evaluation ---- */
-
-/* Everything one evaluation produces. Arrays are owned by the result. */
-typedef struct hr_result {
-    int nrows, ncols;      /* readout matrix X: training samples x features */
-    double *x;             /* nrows * ncols */
-    int nheld;             /* held-out rows */
-    double *xh;            /* nheld * ncols */
-    int nin;               /* input values per sample */
-    double *in, *inh;      /* training / held-out inputs (nrows x nin, nheld x nin) */
-    int nout;              /* targets per sample */
-    double *y, *yh;        /* training / held-out targets */
-    double *pred, *predh;  /* trained linear readout's predictions */
-    double det_abs;        /* |det X| (square X; NaN otherwise) */
-    double logdet;         /* log|det X| (square X; NaN otherwise) */
-    double logdet_gram;    /* log det(X^T X + lambda I) */
-    double kernel_rank;    /* numerical rank of X */
-    double gen_rank;       /* effective rank (Roy & Vetterli) */
-    double cond;           /* condition number of X */
-    double lambda;         /* ridge lambda used (0: least squares) */
-    char score_name[16];   /* "accuracy", "nrmse" or "mc" */
-    double score_train;    /* score on the training samples */
-    double score;          /* score on held-out samples (training if none) */
-    double fitness;        /* the configured fitness (maximised) */
-    hr_traces *traces;     /* per simulated run (ntraces), if kept */
-    int ntraces;
-    double **snapshots;    /* per run: the surface at its end (snap_nx * snap_ny), if asked */
-    int snap_nx, snap_ny;
-} hr_result;
-
-void hr_result_free(hr_result *r);
-
-/* One evaluation context per thread: its own substrate instance, a copy of
- * the experiment to decode genomes into, and a small trace cache keyed by
- * stimulus (genes that only move readout times cost no new simulation). */
-typedef struct hr_worker hr_worker;
-
-/* Creates a worker for experiment `e` (copied). Serial (opens a substrate). */
-int hr_worker_create(hr_worker **out, const hr_experiment *e);
-void hr_worker_destroy(hr_worker *w);
-
-enum hr_eval_flags {
-    HR_EVAL_TRACES = 1,      /* keep the traces of every run in the result */
-    HR_EVAL_FITNESS_ONLY = 2 /* only what the fitness needs: with a separability fitness
-                                the held-out rows are not simulated and no readout is
-                                trained (what evolution uses) */
-};
-
-/* Evaluates with the given genome (NULL: the experiment as configured);
- * flags from hr_eval_flags. On failure the result's fitness is -INFINITY. */
-int hr_worker_evaluate(hr_worker *w, const double *genome, int flags, hr_result *res);
-
-/* Runs the substrate on every stimulus of the task (as configured) and
- * returns the traces (no readout, no metrics); with `snapshots`, also the
- * surface at the end of every run (substrates that have one). */
-int hr_worker_simulate(hr_worker *w, int snapshots, hr_result *res);
-
-/* The encoded source amplitudes of all training samples for the genome of
- * the last evaluate (the reference's regression descriptor): up to `max`
- * values into out, their number in *n. */
-int hr_worker_amplitudes(hr_worker *w, double *out, int max, int *n);
-
-/* Cache statistics: lookups and hits since creation. */
-void hr_worker_cache_stats(const hr_worker *w, long *lookups, long *hits);
-
-/* The experiment as the worker holds it (genome applied after an evaluate). */
-const hr_experiment *hr_worker_experiment(const hr_worker *w);
 
 #endif

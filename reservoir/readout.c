@@ -5,12 +5,19 @@
 #include <math.h>
 #include <string.h>
 
+#define R hr_readout_settings
+/* The rule's choices are in enum hr_readout_rule's order. */
 const hr_param_spec hr_readout_params[] = {
-    HR_LIST("t", 0, 1e6, HR_PARAM_MAXLIST, "readout times (per-sample runs: from the start; stream: offsets within a step)"),
-    HR_CHOICE("rule", "floor|linear|cubic", "floor", "sampling rule: floor (the reference's), linear or cubic interpolation"),
-    HR_INT("bias", 0, 0, 1, "1: the trained linear readout has an (unregularised) intercept; X itself has no bias column"),
+    HR_LIST_AT(R, t, "t", 0, 1e6, HR_PARAM_MAXLIST,
+               "readout times (per-sample runs: from the start; stream: offsets within a step)"),
+    HR_CHOICE_AT(R, rule, "rule", "floor|linear|cubic", "floor",
+                 "sampling rule: floor (the reference's), linear or cubic interpolation"),
+    HR_INT_AT(R, bias, "bias", 0, 0, 1,
+              "1: the trained linear readout has an (unregularised) intercept; X itself has no "
+              "bias column"),
     HR_PARAMS_END,
 };
+#undef R
 
 int hr_readout_rule_parse(const char *name)
 {

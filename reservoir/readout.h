@@ -16,6 +16,13 @@
 
 enum hr_readout_rule { HR_READ_FLOOR = 0, HR_READ_LINEAR = 1, HR_READ_CUBIC = 2 };
 
+/* The decoded settings of section "readout". */
+typedef struct hr_readout_settings {
+    hr_plist t; /* readout times */
+    int rule;   /* enum hr_readout_rule: the index of the rule's name */
+    int bias;   /* 1: the trained readout has an intercept */
+} hr_readout_settings;
+
 /* The settings table of section "readout". */
 extern const hr_param_spec hr_readout_params[];
 

@@ -24,7 +24,7 @@
 #include <stdlib.h>
 
 #include "base/status.h"
-#include "reservoir/metrics.h"
+#include "tasks/score.h"
 #include "tasks/task_impl.h"
 
 static int check_uniform(const char *fn, double lo, double hi)

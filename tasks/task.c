@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "base/status.h"
-#include "reservoir/metrics.h"
+#include "tasks/score.h"
 #include "tasks/task_impl.h"
 
 static const char *const kind_names[HR_TASK_KIND_COUNT] = {

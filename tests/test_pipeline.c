@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "reservoir/encoder.h"
 #include "reservoir/experiment.h"
+#include "reservoir/pipeline.h"
 #include "base/params.h"
 #include "reservoir/readout.h"
 #include "tests/test_util.h"
