@@ -502,20 +502,21 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* out = per-sample median over r blocks of n values; spread = their
- * standard deviation (n - 1 divisor; 0 for r = 1). */
+ * standard deviation (n - 1 divisor; 0 for r = 1), from the deviations to
+ * the first repeat, so equal values give exactly 0. */
 static void median_of(const double *blocks, int r, size_t n, double *out, double *spread)
 {
     double v[1000];
     for (size_t i = 0; i < n; i++) {
-        double mean = 0;
+        double d0 = blocks[i], mean = 0;
         for (int j = 0; j < r; j++) {
             v[j] = blocks[(size_t)j * n + i];
-            mean += v[j];
+            mean += v[j] - d0;
         }
         mean /= r;
         double ss = 0;
         for (int j = 0; j < r; j++)
-            ss += (v[j] - mean) * (v[j] - mean);
+            ss += (v[j] - d0 - mean) * (v[j] - d0 - mean);
         spread[i] = r > 1 ? sqrt(ss / (r - 1)) : 0;
         qsort(v, (size_t)r, sizeof *v, cmp_double);
         out[i] = r % 2 ? v[r / 2] : 0.5 * (v[r / 2 - 1] + v[r / 2]);

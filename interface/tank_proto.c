@@ -520,8 +520,10 @@ static json_object *num(double v, int *finite)
     return json_object_new_double(v);
 }
 
-static int fail_nonfinite(json_object *o, const char *what)
+static int fail_nonfinite(json_object *o, const char *what, char **out, size_t *len)
 {
+    *out = NULL;
+    *len = 0;
     json_object_put(o);
     return HR_ERROR(HR_EINVAL, "%s: a number is not finite (the protocol needs finite numbers)",
                     what);
@@ -550,7 +552,7 @@ int hr_tank_encode_reset(char **out, size_t *len, long long id, double settle)
         o = NULL;
     }
     if (o && !fin)
-        return fail_nonfinite(o, "reset");
+        return fail_nonfinite(o, "reset", out, len);
     return finish(o, out, len);
 }
 
@@ -611,7 +613,7 @@ int hr_tank_encode_run(char **out, size_t *len, long long id, double duration,
         return finish(NULL, out, len);
     }
     if (!fin)
-        return fail_nonfinite(o, "run");
+        return fail_nonfinite(o, "run", out, len);
     return finish(o, out, len);
 }
 
@@ -646,7 +648,7 @@ int hr_tank_encode_hello_tank(char **out, size_t *len, const hr_tank_hello *h)
         return finish(NULL, out, len);
     }
     if (!fin)
-        return fail_nonfinite(o, "hello");
+        return fail_nonfinite(o, "hello", out, len);
     return finish(o, out, len);
 }
 
@@ -660,7 +662,7 @@ int hr_tank_encode_ready(char **out, size_t *len, long long id, double residual)
         o = NULL;
     }
     if (o && !fin)
-        return fail_nonfinite(o, "ready");
+        return fail_nonfinite(o, "ready", out, len);
     return finish(o, out, len);
 }
 
