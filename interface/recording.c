@@ -173,10 +173,19 @@ static int close_to(double a, double b, double tol)
     return fabs(a - b) <= tol * fmax(fabs(a), fabs(b)) + 1e-300;
 }
 
-/* Number of differences between two stimuli; the first is described. */
-static int differences(const hr_stimulus *a, const hr_stimulus *b, double tol, char *what,
-                       size_t size)
+/* Relative distance of two numbers (for ranking near misses). */
+static double rel_gap(double a, double b)
 {
+    double m = fmax(fabs(a), fabs(b));
+    return m > 0 ? fabs(a - b) / m : 0;
+}
+
+/* Number of differences between two stimuli; the first is described, and
+ * *gap sums the relative gaps of the sinusoid parameters. */
+static int differences(const hr_stimulus *a, const hr_stimulus *b, double tol, char *what,
+                       size_t size, double *gap)
+{
+    *gap = 0;
     if (a->nsources != b->nsources) {
         snprintf(what, size, "it has %d sources, the recorded run %d", a->nsources, b->nsources);
         return 1000;
@@ -199,6 +208,8 @@ static int differences(const hr_stimulus *a, const hr_stimulus *b, double tol, c
                          y->index);
             continue;
         }
+        for (int f = 0; f < 7; f++)
+            *gap += rel_gap(xv[f], yv[f]);
         for (int f = 0; f < 7; f++)
             if (!close_to(xv[f], yv[f], tol) && !n++)
                 snprintf(what, size, "maker %d %s %.17g, recorded %.17g", x->index, names[f], xv[f],
@@ -226,9 +237,10 @@ void hr_recording_find(const hr_recording *r, const hr_stimulus *stim, double to
 {
     *index = -1;
     int best = -1, best_n = 1 << 30, need = hr_traces_nt(stim->t_end, r->dt);
+    double best_gap = INFINITY, gap;
     char what[512] = "", best_what[512] = "";
     for (int i = 0; i < r->nruns; i++) {
-        int n = differences(stim, &r->runs[i].stim, tol, what, sizeof what);
+        int n = differences(stim, &r->runs[i].stim, tol, what, sizeof what, &gap);
         if (n == 0 && r->runs[i].nt < need) {
             n = 1;
             snprintf(what, sizeof what, "it needs %d samples (to %.9g s), the recorded run has %d",
@@ -238,8 +250,9 @@ void hr_recording_find(const hr_recording *r, const hr_stimulus *stim, double to
             *index = i;
             return;
         }
-        if (n < best_n) {
+        if (n < best_n || (n == best_n && gap < best_gap)) {
             best_n = n;
+            best_gap = gap;
             best = i;
             snprintf(best_what, sizeof best_what, "%s", what);
         }
@@ -256,19 +269,25 @@ void hr_recording_find(const hr_recording *r, const hr_stimulus *stim, double to
 
 /* ---- HDF5 writing ---- */
 
-static hid_t str_type(void)
+/* Strings are fixed-length, NUL-terminated UTF-8: stored inside the
+ * (checksummed) object headers. Variable-length strings would live in the
+ * global heap, which has no checksum, and libhdf5 1.10 can loop forever on
+ * a damaged one (found by the fuzzer in tests/test_recording.c), so the
+ * reader refuses them. */
+static hid_t str_type(size_t size)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_size(t, size > 0 ? size : 1);
+    H5Tset_strpad(t, H5T_STR_NULLTERM);
     H5Tset_cset(t, H5T_CSET_UTF8);
     return t;
 }
 
 static int attr_str(hid_t loc, const char *name, const char *value)
 {
-    hid_t t = str_type(), s = H5Screate(H5S_SCALAR);
+    hid_t t = str_type(strlen(value) + 1), s = H5Screate(H5S_SCALAR);
     hid_t a = H5Acreate2(loc, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    int ok = a >= 0 && H5Awrite(a, t, &value) >= 0;
+    int ok = a >= 0 && H5Awrite(a, t, value) >= 0;
     if (a >= 0)
         H5Aclose(a);
     H5Sclose(s);
@@ -537,10 +556,11 @@ static int write_file(const hr_recording *r, const flat *f, const char *path)
     g = H5Gcreate2(file, "probes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     bad |= g < 0;
     if (g >= 0) {
-        const char *names[64];
+        char names[64][32];
+        memset(names, 0, sizeof names);
         for (int p = 0; p < f->np; p++)
-            names[p] = r->probes[p].name;
-        hid_t t = str_type();
+            memcpy(names[p], r->probes[p].name, sizeof names[p]);
+        hid_t t = str_type(32);
         bad |= dset(g, "name", t, t, 1, &dp, NULL, names, "1");
         H5Tclose(t);
         bad |= dset(g, "x", F64, D, 1, &dp, NULL, f->px, "m");
@@ -627,16 +647,9 @@ static int read_attr_str(const reader *rd, hid_t loc, const char *name, char **o
     if (t < 0 || s < 0 || H5Tget_class(t) != H5T_STRING ||
         H5Sget_simple_extent_type(s) != H5S_SCALAR) {
         st = CORRUPT(rd, "the attribute '%s' is not a string", name);
-    } else if (H5Tis_variable_str(t) > 0) {
-        hid_t m = str_type();
-        char *v = NULL;
-        if (H5Aread(a, m, &v) < 0 || !v)
-            st = CORRUPT(rd, "the attribute '%s' cannot be read", name);
-        else if (!(*out = strdup(v)))
-            st = HR_ERROR(HR_ENOMEM, "out of memory");
-        if (v)
-            H5free_memory(v);
-        H5Tclose(m);
+    } else if (H5Tis_variable_str(t) != 0) {
+        st = CORRUPT(rd, "the attribute '%s' is a variable-length string (allowed: fixed-length, "
+                     "as hydrores writes them)", name);
     } else {
         size_t n = H5Tget_size(t);
         if (n == 0 || n > (1u << 24)) {
@@ -644,8 +657,8 @@ static int read_attr_str(const reader *rd, hid_t loc, const char *name, char **o
         } else if (!(*out = calloc(n + 1, 1))) {
             st = HR_ERROR(HR_ENOMEM, "out of memory");
         } else {
-            hid_t m = H5Tcopy(H5T_C_S1);
-            H5Tset_size(m, n);
+            hid_t m = str_type(n);
+            H5Tset_cset(m, H5Tget_cset(t) == H5T_CSET_ASCII ? H5T_CSET_ASCII : H5T_CSET_UTF8);
             if (H5Aread(a, m, *out) < 0)
                 st = CORRUPT(rd, "the attribute '%s' cannot be read", name);
             H5Tclose(m);
@@ -917,22 +930,22 @@ static int read_file(reader *rd, hr_recording **out)
                 st = CORRUPT(rd, "%llu probe names for %d probes", (unsigned long long)dn1, np);
             } else {
                 hid_t t = H5Dget_type(d);
-                if (H5Tis_variable_str(t) <= 0) {
-                    st = CORRUPT(rd, "probe names are not variable-length strings");
+                if (H5Tis_variable_str(t) != 0 || H5Tget_size(t) != 32) {
+                    st = CORRUPT(rd, "probe names are not 32-byte strings");
                 } else {
-                    char *names[64] = {0};
-                    hid_t m = str_type();
+                    char names[64][33];
+                    hid_t m = str_type(33);
+                    H5Tset_cset(m, H5Tget_cset(t) == H5T_CSET_ASCII ? H5T_CSET_ASCII : H5T_CSET_UTF8);
+                    memset(names, 0, sizeof names);
                     if (H5Dread(d, m, H5S_ALL, H5S_ALL, H5P_DEFAULT, names) < 0)
                         st = CORRUPT(rd, "probe names cannot be read");
                     for (int p = 0; p < np && !st; p++) {
-                        if (!names[p] || strlen(names[p]) >= sizeof rec->probes[p].name)
-                            st = CORRUPT(rd, "probe %d's name is missing or too long", p);
+                        names[p][32] = '\0';
+                        if (strlen(names[p]) >= sizeof rec->probes[p].name)
+                            st = CORRUPT(rd, "probe %d's name is too long", p);
                         else
                             snprintf(rec->probes[p].name, sizeof rec->probes[p].name, "%s", names[p]);
                     }
-                    for (int p = 0; p < np; p++)
-                        if (names[p])
-                            H5free_memory(names[p]);
                     H5Tclose(m);
                 }
                 H5Tclose(t);

@@ -26,7 +26,7 @@
  *   /sources/stream_offset  int64, /sources/stream_length int32: where a
  *                           stream source's samples are in /sources/stream
  *   /sources/stream         float64 [all stream samples]
- *   /probes/name            variable-length strings [probes]
+ *   /probes/name            32-byte strings [probes]
  *   /probes/x, /probes/y    float64 [probes] (m; NaN unknown)
  * Every dataset has a `units` attribute (CF style: "m", "s", "Hz", "rad",
  * "1", "seconds since 1970-01-01 00:00:00 UTC"). The file is written with
