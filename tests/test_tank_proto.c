@@ -364,7 +364,8 @@ static void test_fuzz(void **state)
                                          "\"op\"", ",", ":", "\\u00", "\xc3"};
     char buf[4096];
     long mutants = 0;
-    for (int round = 0; round < 3000; round++) {
+    int rounds = getenv("HR_FUZZ_ROUNDS") ? atoi(getenv("HR_FUZZ_ROUNDS")) : 3000;
+    for (int round = 0; round < rounds; round++) {
         int k = (int)(next() % (uint64_t)ns);
         size_t n = slen[k] - 1;
         memcpy(buf, seeds[k], n);
