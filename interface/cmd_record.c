@@ -184,7 +184,9 @@ static int record_experiment(const hr_cli_opts *o)
     memset(&tap, 0, sizeof tap);
     snprintf(tap.inner_kind, sizeof tap.inner_kind, "%s", e->sec[HR_SEC_SUBSTRATE]->kind);
     const hr_substrate_type *inner = hr_substrate_lookup(tap.inner_kind, NULL, 0);
-    tap_type.base.flags = inner ? inner->base.flags : 0;
+    /* The tap is nondeterministic so the pipeline's trace cache is off:
+     * every stimulus is really run and recorded, duplicates included. */
+    tap_type.base.flags = (inner ? inner->base.flags : 0) | HR_SUBSTRATE_NONDETERMINISTIC;
     st = hr_substrate_register(&tap_type);
     hr_experiment *te = st ? NULL : hr_experiment_clone(e);
     if (!st && !te)
