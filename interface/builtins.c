@@ -26,6 +26,7 @@ extern const hr_task_type hr_task_kind_xnor, hr_task_kind_digits, hr_task_kind_n
 /* Fitness (reservoir/fitness.c). */
 extern const hr_fitness_type hr_fitness_logdet, hr_fitness_det_abs, hr_fitness_logdet_gram,
     hr_fitness_score;
+extern const hr_fitness_type hr_fitness_match; /* interface/fitness_match.c */
 
 static const hr_optimizer_type *const optimizers[] = {
     &hr_optimizer_ga,
@@ -55,6 +56,7 @@ static const hr_fitness_type *const fitnesses[] = {
     &hr_fitness_det_abs,
     &hr_fitness_logdet_gram,
     &hr_fitness_score,
+    &hr_fitness_match,
 };
 
 /* A built-in that does not register is a programming error: say so loudly. */

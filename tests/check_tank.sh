@@ -151,6 +151,17 @@ $H record --import "$T/lab/bad.csv" --out "$T/imp2" >/dev/null 2>"$T/err"; rc=$?
 # The shipped replay example.
 $H run configs/tank-replay-example.xml --out "$T/ex" >"$T/ex.out" 2>&1 && ok "configs/tank-replay-example.xml runs as shipped" || { bad "replay example"; cat "$T/ex.out"; }
 
+# --- Calibration: record the emulator (noise 1e-5 m) at depth 0.05 m and
+# drag 0.05 /s, fit a simulator that starts at 0.04 m and 0.15 /s. Depth sets
+# the wave speed, so it is pinned (within 1%); drag only damps the waves a
+# little over the 2 s of a run, so it is found within 0.03 /s.
+TANK_FAULTS="--noise 1e-5 --seed 2" $H record tests/tank/tiny-process.xml --out "$T/twin-rec" >/dev/null 2>&1 || bad "record of the noisy emulator failed"
+$H evolve tests/tank/tiny-calibrate.xml --out "$T/twin" --set fitness.file="$T/twin-rec/recording.h5" --quiet >"$T/twin.out" 2>&1 || { bad "calibration failed"; cat "$T/twin.out"; }
+depth=$(sed -n 's|.*<depth>\(.*\)</depth>.*|\1|p' "$T/twin/best.xml")
+drag=$(sed -n 's|.*<drag>\(.*\)</drag>.*|\1|p' "$T/twin/best.xml")
+awk -v d="$depth" -v r="$drag" 'BEGIN { exit !(d > 0.0495 && d < 0.0505 && r > 0.02 && r < 0.08) }' \
+    && ok "calibration recovers depth $depth (true 0.05) and drag $drag (true 0.05)" || bad "calibration found depth $depth, drag $drag"
+
 # --- Evolution against the emulator with mixed faults and a crash.
 S="$T/emu.state"
 TANK_FAULTS="--drop .05 --nan .03 --garbage .03 --error .03 --wrong-id .03 --short-row .02 --hang @57 --crash-after 150 --state $S" \
