@@ -41,8 +41,9 @@ $H tank serve tests/tank/tiny.xml --drop 2 </dev/null >/dev/null 2>"$T/err"; rc=
 $H tank serve </dev/null >/dev/null 2>&1; [ $? -eq 2 ] && ok "tank serve without CONFIG exits 2" || bad "tank serve without CONFIG"
 
 # --- The process driver against the in-process tank.
-$H run configs/tank-xnor.xml --out "$T/sim" >/dev/null 2>&1 || bad "run configs/tank-xnor.xml failed"
-$H run configs/tank-live-example.xml --out "$T/live" >/dev/null 2>"$T/live.err" || { bad "run configs/tank-live-example.xml failed"; cat "$T/live.err"; }
+# (the training patterns only: the 2D tank is the slow part under the sanitizers)
+$H run configs/tank-xnor.xml --out "$T/sim" --set task.repetitions=0 >/dev/null 2>&1 || bad "run configs/tank-xnor.xml failed"
+$H run configs/tank-live-example.xml --out "$T/live" --set task.repetitions=0 >/dev/null 2>"$T/live.err" || { bad "run configs/tank-live-example.xml failed"; cat "$T/live.err"; }
 if same "$T/sim/readout.csv" "$T/live/readout.csv" && same "$T/sim/metrics.csv" "$T/live/metrics.csv"; then
     ok "configs/tank-live-example.xml (process driver + emulator) = configs/tank-xnor.xml, bit for bit"
 else bad "the live example differs from the simulated tank"; fi
@@ -178,12 +179,13 @@ grep -q "exited with status 3" "$T/evo.err" && grep -q "restarting the controlle
 grep -q "no answer within 0.5 s" "$T/evo.err" && ok "the hang timed out and was logged" || bad "no hang in the log"
 n=$(grep -c "tank fault: " "$T/evo.err"); [ "$n" -gt 50 ] && ok "$n faults logged with time and stimulus" || bad "only $n faults logged"
 
-# --- SIGKILL and resume, against the same seeded emulator (recoverable faults).
+# --- SIGKILL and resume, against the same seeded emulator (recoverable
+# faults), 120 evaluations (7 generations).
 F="--drop .05 --nan .05 --garbage .03 --error .03 --latency 0.002 --crash-after 100"
-run_evo() { TANK_FAULTS="$2" $H evolve tests/tank/tiny-evolve.xml --out "$1" --threads 2 --quiet --set substrate.tries=12 $3 >"$1.log" 2>&1; }
+run_evo() { TANK_FAULTS="$2" $H evolve tests/tank/tiny-evolve.xml --out "$1" --threads 2 --quiet --set substrate.tries=12 --max-evals 120 $3 >"$1.log" 2>&1; }
 run_evo "$T/clean" "" "" || bad "fault-free evolution failed"
 run_evo "$T/full" "$F --state $T/s1" "" || bad "uninterrupted faulty evolution failed"
-TANK_FAULTS="$F --state $T/s2" $H evolve tests/tank/tiny-evolve.xml --out "$T/killed" --threads 2 --quiet --set substrate.tries=12 >/dev/null 2>&1 &
+TANK_FAULTS="$F --state $T/s2" $H evolve tests/tank/tiny-evolve.xml --out "$T/killed" --threads 2 --quiet --set substrate.tries=12 --max-evals 120 >/dev/null 2>&1 &
 pid=$!
 i=0
 while [ $i -lt 600 ]; do
@@ -193,7 +195,7 @@ while [ $i -lt 600 ]; do
 done
 kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
 g=$(($(wc -l <"$T/killed/generations.csv") - 1))
-[ "$g" -lt 11 ] && ok "killed (SIGKILL) after $g of 11 generations" || bad "the run finished before it could be killed"
+[ "$g" -lt 7 ] && ok "killed (SIGKILL) after $g of 7 generations" || bad "the run finished before it could be killed"
 sleep 0.3
 left=$(ps -eo args | grep -c "[t]ank serve tests/tank/tiny.xml .*$T/s2")
 [ "$left" -eq 0 ] && ok "no emulator left behind after the SIGKILL" || bad "$left emulators left behind"
