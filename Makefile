@@ -6,6 +6,7 @@
 #   make deps       install the Debian packages the build needs (as root)
 #   make SANITIZER=address,undefined check    sanitizer build under build/san/
 #   make WERROR=1   turn warnings into errors (CI does this)
+#   make PORTABLE=1 one binary for mixed CPUs (no -march=native), in build/generic/
 
 # Debian packages the build and tests need; `make deps` installs the missing ones.
 DEB_PKGS = gcc make pkg-config libfftw3-dev libgsl-dev libxml2-dev libcmocka-dev \
@@ -16,9 +17,17 @@ DEB_PKGS = gcc make pkg-config libfftw3-dev libgsl-dev libxml2-dev libcmocka-dev
 PKGS    = fftw3 gsl libxml-2.0 cmocka zlib json-c hdf5 cairo arpack
 VERSION = 0.1.0
 
+# -march=native for a user's own machine; PORTABLE=1 makes one binary for a
+# cluster of mixed CPUs (x86-64-v2: SSE4.2, no AVX; other architectures: the
+# compiler's baseline).
+ifeq ($(PORTABLE),1)
+OPT      ?= -O2 $(if $(filter x86_64,$(shell uname -m)),-march=x86-64-v2,)
+BUILD    ?= build/generic
+else
 OPT      ?= -O2 -march=native
-# No fused multiply-add contraction: results are the same bits in the normal
-# and the sanitizer build (and on resume by either).
+endif
+# No fused multiply-add contraction (and see kdv_spectral.c): results are the
+# same bits in the normal, sanitizer and portable builds (tests/cross_builds.sh).
 FPFLAGS   = -ffp-contract=off
 WARN      = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wcast-align \
@@ -84,9 +93,13 @@ $(BIN): $(BUILD)/interface/main.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# The allocation-fault test replaces the library's malloc family by its
+# countdown wrappers (SQLite's test_malloc.c idea, with the linker's --wrap).
+WRAP_test_faults = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=strdup
+
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
-	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(LDFLAGS) $(WRAP_$*) $^ $(LDLIBS) -o $@
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@")

@@ -12,6 +12,7 @@ int hr_cmd_run(int argc, char **argv);
 int hr_cmd_simulate(int argc, char **argv);
 int hr_cmd_schema(int argc, char **argv);
 int hr_cmd_evolve(int argc, char **argv);
+int hr_cmd_plot(int argc, char **argv);
 int hr_cmd_tank(int argc, char **argv);   /* cmd_tank.c */
 int hr_cmd_record(int argc, char **argv); /* cmd_record.c */
 

@@ -2,7 +2,7 @@
 #include "interface/cli.h"
 #include "interface/config.h"
 #include "interface/outdir.h"
-#include "interface/png.h"
+#include "interface/plot_folder.h"
 #include "base/status.h"
 #include "reservoir/experiment.h"
 
@@ -59,12 +59,19 @@ static int write_snapshot(const hr_outdir *od, const hr_result *r, int k)
     int st = hr_close_checked(f, name);
     if (st)
         return st;
-    /* The same as a picture: blue troughs, red crests, y up. */
-    char path[1300];
+    /* The same as a figure: the diverging map over the largest |eta| of all
+     * runs (so the pictures of the folder compare), makers and probes from
+     * the config.xml already written, y up. */
+    char path[1300], config[1300];
+    double vmax = 0;
+    for (int q = 0; q < r->ntraces; q++)
+        for (size_t i = 0; r->snapshots[q] && i < (size_t)r->snap_nx * r->snap_ny; i++)
+            vmax = fmax(vmax, fabs(r->snapshots[q][i]));
     snprintf(name, sizeof name, "snapshot_run%d.png", k);
     hr_outdir_path(od, name, path, sizeof path);
-    int scale = r->snap_nx < 200 ? (400 + r->snap_nx - 1) / r->snap_nx : 1;
-    return hr_png_write_field(path, r->snapshots[k], r->snap_nx, r->snap_ny, scale);
+    hr_outdir_path(od, "config.xml", config, sizeof config);
+    return hr_plot_snapshot_png(config, k, r->snapshots[k], r->snap_nx, r->snap_ny,
+                                vmax > 0 ? vmax : 1e-6, path);
 }
 
 static void write_rows(FILE *f, const char *set, const double *in, int nin, const double *x,

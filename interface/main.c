@@ -13,6 +13,7 @@ static const struct command {
     {"run", hr_cmd_run, "evaluate an experiment: readout matrix, separability, task score"},
     {"evolve", hr_cmd_evolve, "evolve the interface genes (GA, MAP-Elites), checkpointed"},
     {"simulate", hr_cmd_simulate, "run the substrate on an experiment's stimuli, write traces"},
+    {"plot", hr_cmd_plot, "draw the figures of a result folder (PNG, SVG, PDF; tank movie as GIF)"},
     {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
     {"tank", hr_cmd_tank, "tank serve: the tank protocol with the experiment's simulated tank behind it, faults on demand"},
     {"record", hr_cmd_record, "run every stimulus of an experiment on any substrate into an HDF5 recording (or --import CSVs)"},

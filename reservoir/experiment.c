@@ -99,8 +99,9 @@ hr_experiment *hr_experiment_clone(const hr_experiment *src)
     if (!e)
         return NULL;
     memcpy(e, src, sizeof *e);
+    for (int i = 0; i < HR_NSECTIONS; i++)
+        e->sec[i] = NULL; /* none of src's: a failure below frees only our own */
     for (int i = 0; i < HR_NSECTIONS; i++) {
-        e->sec[i] = NULL;
         if (src->sec[i] && !(e->sec[i] = hr_section_clone(src->sec[i]))) {
             hr_experiment_destroy(e);
             return NULL;

@@ -26,9 +26,9 @@ int hr_substrate_register(const hr_substrate_type *t)
     if (t->base.version < 1 || t->base.version > HR_SUBSTRATE_VERSION)
         return HR_ERROR(HR_ENOTSUP, "substrate '%s' has interface version %d (allowed: 1 .. %d)",
                         t->base.name ? t->base.name : "?", t->base.version, HR_SUBSTRATE_VERSION);
-    if (!t->open || !t->probes || !t->run || !t->close || !t->base.params)
-        return HR_ERROR(HR_EINVAL, "substrate '%s' lacks open, probes, run, close or its "
-                        "settings table", t->base.name ? t->base.name : "?");
+    if (!t->open || !t->probes || !t->run || !t->close || !t->base.params || !t->example)
+        return HR_ERROR(HR_EINVAL, "substrate '%s' lacks open, probes, run, close, its "
+                        "settings table or its example settings", t->base.name ? t->base.name : "?");
     return hr_kind_register(&t->base);
 }
 

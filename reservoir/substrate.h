@@ -117,6 +117,12 @@ typedef struct hr_substrate_type {
     int (*probe_info)(const void *state, int p, hr_probe_info *info);
     /* Optional (NULL: unknown): the cost of one step (see hr_costs). */
     int (*costs)(const void *state, hr_costs *out);
+    /* Settings ("name=value", NULL-terminated) that make a small, fast
+     * instance with a stimulus of `example_sources` sources (index 0, 1,
+     * ...), for the contract test every registered substrate must pass
+     * (tests/test_substrates.c) and for documentation. Required. */
+    const char *const *example;
+    int example_sources;
 } hr_substrate_type;
 
 /* An open instance: the type and its state. */

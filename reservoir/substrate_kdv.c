@@ -133,6 +133,8 @@ static void kdv_close(void *state)
     k->u0 = NULL;
 }
 
+static const char *const kdv_example[] = {"n=256", "dt_out=0.5", "probe=100 250", NULL};
+
 const hr_substrate_type hr_substrate_kdv = {
     .base = {.version = HR_SUBSTRATE_VERSION,
              .cls = HR_CLASS_SUBSTRATE,
@@ -145,4 +147,6 @@ const hr_substrate_type hr_substrate_kdv = {
     .run = kdv_run,
     .close = kdv_close,
     .probe_info = kdv_probe_info,
+    .example = kdv_example,
+    .example_sources = 2,
 };

@@ -200,6 +200,9 @@ static void tank_close(void *state)
     k->solver = NULL;
 }
 
+static const char *const tank_example[] = {"nx=40", "ny=1", "lx=1", "maker_x=0.2 0.8",
+                                           "probe_x=0.4 0.6", "dt_out=0.05", NULL};
+
 const hr_substrate_type hr_substrate_tank = {
     .base = {.version = HR_SUBSTRATE_VERSION,
              .cls = HR_CLASS_SUBSTRATE,
@@ -213,4 +216,6 @@ const hr_substrate_type hr_substrate_tank = {
     .close = tank_close,
     .snapshot = tank_snapshot,
     .probe_info = tank_probe_info,
+    .example = tank_example,
+    .example_sources = 2,
 };

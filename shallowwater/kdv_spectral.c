@@ -83,6 +83,17 @@
  */
 #include "shallowwater/kdv_internal.h"
 
+/* No fused multiply-add in this file. GCC 12's vectoriser recognises the
+ * interleaved complex products below (a c - b d, a d + b c) and emits
+ * vfmaddsub/vfmsubadd even under -ffp-contract=off, so a build for a CPU with
+ * FMA (-march=native, x86-64-v3) computed other bits than one without (the
+ * sanitizer and portable builds). Without FMA here every build gives the same
+ * bits; tests/check_builds.sh keeps FMA out of the library and CI compares
+ * the builds' results. */
+#if defined(__GNUC__) && !defined(__clang__) && (defined(__x86_64__) || defined(__i386__))
+#pragma GCC target("no-fma", "no-avx512f")
+#endif
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,6 +320,17 @@ static void nonlinear(hr_kdv *s, const double *in, double *out)
 #define MULR(x, y, m) ((x)[2 * (m)] * (y)[2 * (m)] - (x)[2 * (m) + 1] * (y)[2 * (m) + 1])
 #define MULI(x, y, m) ((x)[2 * (m)] * (y)[2 * (m) + 1] + (x)[2 * (m) + 1] * (y)[2 * (m)])
 
+/* Sums are split over LANES accumulators (term m into m mod LANES) and
+ * combined pairwise in a fixed order: a vectorised reduction would add in an
+ * order set by the vector width, so AVX-512, AVX2, SSE and the sanitizer
+ * build would differ in the last bits. */
+#define LANES 8
+
+static double fixed_sum(const double *acc)
+{
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 /* One ETDRK4 step; returns sum over modes 1..n/2-1 of 2 |v_m|^2 afterwards
  * (n times the sum of (u_j - mean)^2 on the grid). The stage values are
  * formed in s->tmp, the input of the next nonlinear term. */
@@ -344,8 +366,10 @@ static double step(hr_kdv *s)
         t[2 * m + 1] = MULI(E2, a, m) + Q[2 * m] * di + Q[2 * m + 1] * dr;
     }
     nonlinear(s, t, fc);
-    double var = 0;
-#pragma omp simd reduction(+ : var)
+    /* Eight partial sums in a fixed order (lane k takes m = k mod 8), so the
+     * result is the same bits whatever vector width the compiler uses. */
+    double acc[LANES] = {0};
+#pragma omp simd
     for (int m = 0; m < nc; m++) {
         double sr = fa[2 * m] + fb[2 * m], si = fa[2 * m + 1] + fb[2 * m + 1];
         double vr = MULR(E, v, m) + MULR(f1, fv, m) + 2 * (f2[2 * m] * sr - f2[2 * m + 1] * si) +
@@ -354,8 +378,9 @@ static double step(hr_kdv *s)
                     MULI(f3, fc, m);
         v[2 * m] = vr;
         v[2 * m + 1] = vi;
-        var += vr * vr + vi * vi;
+        acc[m % LANES] += vr * vr + vi * vi;
     }
+    double var = fixed_sum(acc);
     /* Take out the mean mode; the Nyquist mode stays 0 (its factors vanish). */
     var -= v[0] * v[0] + v[1] * v[1];
     return 2 * var;
@@ -400,11 +425,10 @@ static void record(hr_kdv *s, const hr_kdv__plan *pl, int k, double *traces)
     const double *tw = s->probe_ws, *v = s->v;
     for (int p = 0; p < np; p++) {
         const double *t = tw + (size_t)p * nc * 2;
-        double sum = 0;
-#pragma omp simd reduction(+ : sum)
+        double acc[LANES] = {0};
         for (int m = 0; m < nc; m++)
-            sum += v[2 * m] * t[2 * m] - v[2 * m + 1] * t[2 * m + 1];
-        traces[(size_t)p * pl->nout + k] = sum;
+            acc[m % LANES] += v[2 * m] * t[2 * m] - v[2 * m + 1] * t[2 * m + 1];
+        traces[(size_t)p * pl->nout + k] = fixed_sum(acc);
     }
 }
 

@@ -152,6 +152,35 @@ void hr_sw_destroy(hr_sw *s);
 int hr_sw_run(hr_sw *s, int nmakers, const hr_sw_maker *makers, const hr_sw_signal *signals,
               int nprobes, const double *probe_xy, double t_end, double dt_out, double *traces);
 
+/* What drives a run: signals[m] drives makers[m] (both may be NULL when
+ * nmakers = 0). */
+typedef struct hr_sw_forcing {
+    int nmakers;                /* wave makers driven */
+    const hr_sw_maker *makers;  /* their geometry */
+    const hr_sw_signal *signals; /* their drive signals */
+} hr_sw_forcing;
+
+/* What a run records: eta at the probes every dt_out up to t_end (see
+ * hr_sw_run), and optionally the whole state every frame_every outputs
+ * (frames for pictures and movies). */
+typedef struct hr_sw_output {
+    double t_end;            /* last output time (s) */
+    double dt_out;           /* output spacing (s) */
+    int nprobes;             /* probes */
+    const double *probe_xy;  /* x0, y0, x1, y1, ... (m) */
+    double *traces;          /* nprobes * hr_sw_nout(t_end, dt_out), caller-allocated */
+    int frame_every;         /* > 0: call frame at outputs 0, frame_every, 2 frame_every, ... */
+    /* Called on one thread with the solver between steps (read it with
+     * hr_sw_get_state; do not run it) and the time t (s) of the frame. */
+    void (*frame)(void *ctx, const hr_sw *s, double t);
+    void *frame_ctx;         /* passed to frame */
+} hr_sw_output;
+
+/* The run of hr_sw_run from `init` (NULL: rest) with forcing and outputs as
+ * structs; the other two entry points call this. */
+int hr_sw_run_with(hr_sw *s, const hr_sw_state *init, const hr_sw_forcing *forcing,
+                   const hr_sw_output *output);
+
 /* As hr_sw_run, but starting from `init` (NULL: rest) instead of rest. */
 int hr_sw_run_from(hr_sw *s, const hr_sw_state *init, int nmakers, const hr_sw_maker *makers,
                    const hr_sw_signal *signals, int nprobes, const double *probe_xy,
