@@ -120,6 +120,7 @@ static void tap_close(void *state)
 }
 
 static hr_param_spec tap_params[] = {HR_PARAMS_END};
+static const char *const tap_example[] = {NULL}; /* never in the contract test */
 
 static hr_substrate_type tap_type = {
     .base = {.version = HR_SUBSTRATE_VERSION,
@@ -133,6 +134,7 @@ static hr_substrate_type tap_type = {
     .run = tap_run,
     .close = tap_close,
     .probe_info = tap_probe_info,
+    .example = tap_example,
 };
 
 /* ---- Log to DIR/record.log and stderr ---- */

@@ -62,7 +62,7 @@ static int recording(const char *path, const hr_recording **out)
         hr_recording *r;
         st = hr_recording_read(path, &r);
         if (st == HR_EIO)
-            st = HR_ERROR(HR_EINVAL, "fitness.file: %s", hr_error_message());
+            st = hr_error_prefix(HR_EINVAL, "fitness.file");
         if (!st && nloaded == MAXREC) {
             hr_recording_destroy(r);
             st = HR_ERROR(HR_ERANGE, "match: more than %d recordings in one process", MAXREC);

@@ -10,8 +10,13 @@
 #include "base/log.h"
 #include "base/status.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +29,8 @@ typedef struct live_cfg {
     char command[128];       /* process: the controller's command line */
     int shell;               /* process: 1 = through /bin/sh -c */
     char host[128];          /* tcp: where the controller listens */
-    int port;                /* tcp: its port */
+    int port;                /* tcp: its port (0: the free port chosen for ${PORT}) */
+    char server[128];        /* tcp: a command that starts the controller (may be "") */
     double connect_timeout;  /* tcp: connect limit (s) */
     double hello_timeout;    /* wait for the hello answer (s) */
     double reset_timeout;    /* wait for ready beyond the settle time (s) */
@@ -85,7 +91,12 @@ static const hr_param_spec process_params[] = {
 
 static const hr_param_spec tcp_params[] = {
     HR_TEXT_AT(live_cfg, host, "host", "127.0.0.1", "host where the controller listens"),
-    HR_INT_AT(live_cfg, port, "port", 0, 1, 65535, "its TCP port"),
+    HR_INT_AT(live_cfg, port, "port", 0, 0, 65535,
+              "its TCP port (0: with a server command, a free port, passed to it as ${PORT})"),
+    HR_TEXT_AT(live_cfg, server, "server", "",
+               "optional command that starts the controller listening (split like a shell "
+               "does; ${HYDRORES}, ${PORT}); hydrores starts it, restarts it if it dies, stops it "
+               "at the end"),
     HR_NUMBER_AT(live_cfg, connect_timeout, "connect_timeout", 5, 0.01, 1e4,
                  "longest wait for the connection (s)"),
     COMMON_PARAMS,
@@ -100,6 +111,8 @@ typedef struct live_state {
     pthread_mutex_t lock;      /* one run at a time */
     int lock_ok;               /* lock initialised */
     hr_tank_link *link;        /* current connection (NULL: none) */
+    hr_tank_link *server;      /* tcp: the controller started from `server` (NULL: none) */
+    int port;                  /* tcp: the port connected to */
     int have_hello;            /* hello holds the first hello */
     hr_tank_hello hello;       /* what the tank said it is */
     char hello_json[4096];     /* the hello line as sent */
@@ -221,6 +234,8 @@ static int next_msg(live_state *k, double timeout, const char *waiting_for)
         const char *line;
         size_t len;
         double t0 = hr_now();
+        if (k->server)
+            hr_link_drain(k->server);
         int st = hr_link_recv(k->link, timeout, &line, &len);
         if (st == HR_ETIMEOUT)
             return fault(k, HR_LIVE_F_TIMEOUT, HR_ETIMEOUT, "no answer within %g s while waiting "
@@ -270,16 +285,82 @@ static int same_hello(const hr_tank_hello *a, const hr_tank_hello *b)
     return 1;
 }
 
+/* A free TCP port of this machine's loopback (bound, read, released). */
+static int free_port(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t al = sizeof a;
+    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+             getsockname(fd, (struct sockaddr *)&a, &al) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (!ok)
+        return HR_ERROR(HR_EDRIVER, "cannot find a free TCP port: %s", strerror(errno));
+    *port = ntohs(a.sin_port);
+    return HR_OK;
+}
+
+/* tcp with a server command: starts it (again, if it died). */
+static int start_server(live_state *k)
+{
+    if (k->carrier != HR_LINK_TCP || !k->cfg.server[0])
+        return HR_OK;
+    if (k->server && hr_link_alive(k->server))
+        return HR_OK;
+    if (k->server) {
+        hr_link_drain(k->server);
+        hr_log("tank: the controller started from substrate.server has exited; starting it "
+               "again");
+        hr_link_close(k->server, 0);
+        k->server = NULL;
+    }
+    int st;
+    if (k->cfg.port == 0 && (st = free_port(&k->port)))
+        return st;
+    char cmd[512], num[16];
+    snprintf(num, sizeof num, "%d", k->port);
+    size_t j = 0;
+    for (const char *c = k->cfg.server; *c && j + 16 < sizeof cmd;) {
+        if (strncmp(c, "${PORT}", 7) == 0) {
+            j += (size_t)snprintf(cmd + j, sizeof cmd - j, "%s", num);
+            c += 7;
+        } else {
+            cmd[j++] = *c++;
+        }
+    }
+    cmd[j] = '\0';
+    hr_link_params p = {.carrier = HR_LINK_PROCESS, .command = cmd};
+    if ((st = hr_link_open(&k->server, &p)))
+        return st == HR_EINVAL ? hr_error_prefix(st, "substrate.server") : st;
+    hr_log("tank: started the controller: %s", hr_link_describe(k->server));
+    return HR_OK;
+}
+
 /* Starts / connects and exchanges hellos. */
 static int connect_tank(live_state *k)
 {
+    int st = start_server(k);
+    if (st)
+        return st;
     hr_link_params p = {.carrier = k->carrier,
                         .command = k->cfg.command,
                         .shell = k->cfg.shell,
                         .host = k->cfg.host,
-                        .port = k->cfg.port,
+                        .port = k->port,
                         .connect_timeout = k->cfg.connect_timeout};
-    int st = hr_link_open(&k->link, &p);
+    st = hr_link_open(&k->link, &p);
+    /* A controller started here may take a moment to listen. */
+    double until = hr_now() + k->cfg.hello_timeout;
+    while (st == HR_EDRIVER && k->server && hr_link_alive(k->server) && hr_now() < until) {
+        hr_link_drain(k->server);
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        st = hr_link_open(&k->link, &p);
+    }
     if (st == HR_EINVAL || st == HR_ENOMEM)
         return st;
     if (st)
@@ -552,7 +633,11 @@ static int live_open_common(live_state *k, const hr_section *set, enum hr_link_c
         }
     } else if (!k->cfg.host[0]) {
         return HR_ERROR(HR_EINVAL, "substrate.host is empty (allowed: a host name or address)");
+    } else if (k->cfg.port == 0 && !k->cfg.server[0]) {
+        return HR_ERROR(HR_EINVAL, "substrate.port is 0 (allowed: 1 .. 65535, or 0 with a "
+                        "substrate.server command that takes the port as ${PORT})");
     }
+    k->port = k->cfg.port;
     /* Reach the tank: up to `tries` times. */
     int st = HR_OK;
     for (int t = 1; t <= k->cfg.tries; t++) {
@@ -746,6 +831,10 @@ static void live_close(void *state)
         hr_link_close(k->link, 2.0);
         k->link = NULL;
     }
+    if (k->server) {
+        hr_link_close(k->server, 1.0);
+        k->server = NULL;
+    }
     hr_tank_msg_clear(&k->msg);
     free(k->raw);
     free(k->reps);
@@ -757,6 +846,15 @@ static void live_close(void *state)
 }
 
 #define LIVE_FLAGS (HR_SUBSTRATE_SERIAL | HR_SUBSTRATE_NONDETERMINISTIC | HR_SUBSTRATE_EXTERNAL)
+
+/* The contract test's instances: the emulator serving the 1D test tank
+ * (tests/tank/tiny.xml, two makers), over a pipe and over TCP; paths are
+ * relative to the repository root, where the tests run. */
+static const char *const process_example[] = {
+    "command=${HYDRORES} tank serve tests/tank/tiny.xml", "settle=0", NULL};
+static const char *const tcp_example[] = {
+    "server=${HYDRORES} tank serve tests/tank/tiny.xml --listen 127.0.0.1:${PORT}", "port=0",
+    "settle=0", NULL};
 
 const hr_substrate_type hr_substrate_process = {
     .base = {.version = HR_SUBSTRATE_VERSION,
@@ -772,6 +870,8 @@ const hr_substrate_type hr_substrate_process = {
     .run = live_run,
     .close = live_close,
     .probe_info = live_probe_info,
+    .example = process_example,
+    .example_sources = 2,
 };
 
 const hr_substrate_type hr_substrate_tcp = {
@@ -788,6 +888,8 @@ const hr_substrate_type hr_substrate_tcp = {
     .run = live_run,
     .close = live_close,
     .probe_info = live_probe_info,
+    .example = tcp_example,
+    .example_sources = 2,
 };
 
 /* ---- Accessors ---- */

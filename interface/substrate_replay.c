@@ -45,7 +45,7 @@ static int replay_open(void *state, const hr_section *set)
                         "hydrores record, e.g. results/rec/recording.h5)");
     int st = hr_recording_read(k->cfg.file, &k->rec);
     if (st == HR_EIO)
-        return HR_ERROR(HR_EINVAL, "substrate.file: %s", hr_error_message());
+        return hr_error_prefix(HR_EINVAL, "substrate.file");
     if (st)
         return st;
     if (k->cfg.probes.n == 0) {
@@ -107,6 +107,10 @@ static void replay_close(void *state)
     k->rec = NULL;
 }
 
+/* The contract test's instance: tests/tank/contract.h5 holds exactly the
+ * runs that test sends (tests/make_contract_recording.c made it). */
+static const char *const replay_example[] = {"file=tests/tank/contract.h5", NULL};
+
 const hr_substrate_type hr_substrate_replay = {
     .base = {.version = HR_SUBSTRATE_VERSION,
              .cls = HR_CLASS_SUBSTRATE,
@@ -119,4 +123,6 @@ const hr_substrate_type hr_substrate_replay = {
     .run = replay_run,
     .close = replay_close,
     .probe_info = replay_probe_info,
+    .example = replay_example,
+    .example_sources = 2,
 };

@@ -61,12 +61,38 @@ int hr_link_program_path(char *buf, size_t size)
         snprintf(buf, size, "%s", env);
         return HR_OK;
     }
-    ssize_t n = readlink("/proc/self/exe", buf, size - 1);
-    if (n <= 0 || (size_t)n >= size - 1)
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0 || (size_t)n >= sizeof self - 32)
         return HR_ERROR(HR_EDRIVER, "cannot find the hydrores program for ${HYDRORES} (%s; set the "
                         "environment variable HYDRORES)", n <= 0 ? strerror(errno) : "path too long");
-    buf[n] = '\0';
-    return HR_OK;
+    self[n] = '\0';
+    /* The running program if it is hydrores; else (a test or benchmark
+     * program in build/tests/) the hydrores beside or above it. Never
+     * another program: it would start itself. */
+    char *slash = strrchr(self, '/');
+    const char *base = slash ? slash + 1 : self;
+    if (strcmp(base, "hydrores") == 0) {
+        if ((size_t)n >= size)
+            return HR_ERROR(HR_EDRIVER, "the hydrores path is too long for ${HYDRORES}");
+        snprintf(buf, size, "%s", self);
+        return HR_OK;
+    }
+    if (slash) {
+        *slash = '\0';
+        const char *try[2] = {"/../hydrores", "/hydrores"};
+        for (int i = 0; i < 2; i++) {
+            char cand[4200];
+            snprintf(cand, sizeof cand, "%s%s", self, try[i]);
+            if (access(cand, X_OK) == 0 && strlen(cand) < size) {
+                snprintf(buf, size, "%s", cand);
+                return HR_OK;
+            }
+        }
+    }
+    return HR_ERROR(HR_EDRIVER, "cannot find the hydrores program for ${HYDRORES} (the running "
+                    "program is not hydrores and none is beside it; set the environment variable "
+                    "HYDRORES)");
 }
 
 /* The command with ${HYDRORES} / $HYDRORES replaced by the single-quoted
@@ -515,6 +541,23 @@ int hr_link_send(hr_tank_link *l, const char *buf, size_t len, double timeout)
 /* ---- Receiving ---- */
 
 int hr_link_pending(const hr_tank_link *l) { return l->end > l->start; }
+
+int hr_link_alive(hr_tank_link *l) { return l->pid ? !try_reap(l) : 1; }
+
+void hr_link_drain(hr_tank_link *l)
+{
+    read_stderr(l);
+    for (;;) {
+        const char *line;
+        size_t len;
+        int st = hr_link_recv(l, 0, &line, &len);
+        if (st == HR_OK)
+            hr_log("controller %d stdout: %.*s", (int)l->pid, (int)(len < 300 ? len : 300), line);
+        else if (st != HR_EPARSE)
+            break;
+    }
+    hr_error_clear();
+}
 
 /* The end-of-stream error, with the child's exit if it has exited. */
 static int closed_error(hr_tank_link *l)

@@ -59,6 +59,14 @@ int hr_link_send(hr_tank_link *l, const char *buf, size_t len, double timeout);
  * status if it has exited). Meanwhile a child's stderr lines go to the log. */
 int hr_link_recv(hr_tank_link *l, double timeout, const char **line, size_t *len);
 
+/* Whether a child (process carrier) is still running; 1 for other carriers. */
+int hr_link_alive(hr_tank_link *l);
+
+/* Without waiting: logs the lines a child has written to its stdout and
+ * stderr so far (for a child whose stdout is not the protocol, e.g. a tcp
+ * controller hydrores started), so it never blocks on a full pipe. */
+void hr_link_drain(hr_tank_link *l);
+
 /* Whether bytes of a next line are already buffered (no wait). */
 int hr_link_pending(const hr_tank_link *l);
 
