@@ -359,9 +359,9 @@ static int serve_run(hr_emulator *em, hr_tank_link *l, const hr_tank_msg *m)
         sleep_s(em->p.latency);
     int half = nt / 2;
     int crash = em->p.crash_after >= 0 && index == em->p.crash_after;
-    int sent = 0;
+    int sent = 0, chunk = em->p.chunk;
     for (int k0 = 0; k0 < nt;) {
-        int k1 = k0 + em->p.chunk < nt ? k0 + em->p.chunk : nt;
+        int k1 = k0 + chunk < nt ? k0 + chunk : nt;
         /* A message boundary at every row a fault hits, so each acts alone. */
         int marks[5] = {on[HR_EMU_DROP] ? at_drop : nt, on[HR_EMU_GARBAGE] ? at_garbage : nt,
                         on[HR_EMU_WRONG_ID] ? at_id : nt, on[HR_EMU_PROBES] ? at_probes : nt,
@@ -394,6 +394,13 @@ static int serve_run(hr_emulator *em, hr_tank_link *l, const hr_tank_msg *m)
             if (ncols == np) {
                 st = hr_tank_encode_data(&line, &len, mid, first, count, np,
                                          em->rows + (size_t)first * (size_t)np);
+                if (st == HR_ERANGE && count > 1) {
+                    /* Over the 1 MiB line limit (a large --chunk): half as
+                     * many rows in this message, the rest in the next. */
+                    free(line);
+                    chunk = (k1 - k0) / 2;
+                    continue;
+                }
             } else {
                 double *tmp = malloc((size_t)count * (size_t)(ncols > 0 ? ncols : 1) * sizeof *tmp);
                 st = tmp ? HR_OK : HR_ERROR(HR_ENOMEM, "out of memory");

@@ -9,7 +9,9 @@
  *    with a dataset missing are refused with a clear message;
  *  - the reader under mutation fuzzing (a fixed seed; bytes flipped,
  *    zeroed, truncated): every mutant reads or is refused, nothing crashes
- *    (ASan/UBSan in CI); crashers would be kept as fixed cases. */
+ *    (ASan/UBSan in CI). The one crasher the fuzzer found (libhdf5 looping
+ *    forever on a damaged global heap, where variable-length strings live)
+ *    is kept as a fixed case: variable-length strings are refused unread. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -287,6 +289,21 @@ static void test_refused(void **state)
     H5Dclose(ds);
     H5Fclose(f);
     expect_refused(bad, "checksum");
+    /* The fuzzer's crasher: a variable-length string attribute (its bytes
+     * in the unchecksummed global heap) is refused without being read. */
+    f = reopen();
+    H5Adelete(f, "experiment");
+    hid_t vt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(vt, H5T_VARIABLE);
+    hid_t vs = H5Screate(H5S_SCALAR);
+    const char *text = "vlen";
+    a = H5Acreate2(f, "experiment", vt, vs, H5P_DEFAULT, H5P_DEFAULT);
+    H5Awrite(a, vt, &text);
+    H5Aclose(a);
+    H5Sclose(vs);
+    H5Tclose(vt);
+    H5Fclose(f);
+    expect_refused(bad, "'experiment' is a variable-length string");
     unlink(bad);
 }
 
