@@ -9,7 +9,7 @@
  * never a crash: the decoder is total (fuzzed in tests/test_tank_proto.c).
  *
  * Where the protocol is silent, this implementation decides (and
- * docs/TANK-PROTOCOL.md's copy says nothing else):
+ * docs/TANK-PROTOCOL-NOTES.md lists them all):
  *  - integers may be written as integral JSON numbers (3 or 3.0);
  *  - a trailing "\r" (and spaces) before the newline is ignored;
  *  - `NaN` / `Infinity` literals are parsed (json-c accepts them) and then
