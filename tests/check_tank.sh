@@ -206,6 +206,10 @@ else bad "killed and resumed run differs"; fi
 if same "$T/full/archive.csv" "$T/clean/archive.csv" && same "$T/full/best.xml" "$T/clean/best.xml"; then
     ok "and identical to the fault-free run (every fault was retried away)"
 else bad "faulty run differs from the fault-free one"; fi
+run_evo "$T/one" "$F --state $T/s3" "--threads 1" || bad "one-thread faulty evolution failed"
+if same "$T/full/archive.csv" "$T/one/archive.csv" && same "$T/full/best.xml" "$T/one/best.xml"; then
+    ok "and identical to a one-thread run (runs queued onto one tank behind its lock)"
+else bad "one thread and two threads differ"; fi
 ! grep -q "tank:" "$T/full/failures.log" && ok "no evaluation lost to the tank with recoverable faults" || bad "tank failures with recoverable faults: $(grep "tank:" "$T/full/failures.log" | head -2)"
 
 exit $fail
