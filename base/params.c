@@ -272,8 +272,9 @@ int hr_section_set_text(hr_section *s, const char *name, const char *text, const
         while (c[m] && !isspace((unsigned char)c[m]) && c[m] != ',')
             m++;
         if (m >= sizeof tok)
-            return HR_ERROR(HR_EPARSE, "%s: %s.%s: '%.20s...' is not a number", where, s->name,
-                            name, c);
+            return HR_ERROR(HR_EPARSE, "%s: %s.%s: '%.20s...' (%zu characters) is too long for a "
+                            "number (allowed: at most %zu characters)", where, s->name, name, c, m,
+                            sizeof tok - 1);
         memcpy(tok, c, m);
         tok[m] = '\0';
         c += m;

@@ -14,7 +14,8 @@
 #include <stdlib.h>
 
 /* Substrates (reservoir/substrate_*.c, interface/ drivers). */
-extern const hr_substrate_type hr_substrate_kdv, hr_substrate_tank;
+extern const hr_substrate_type hr_substrate_kdv, hr_substrate_tank, hr_substrate_esn,
+    hr_substrate_lru;
 extern const hr_substrate_type hr_substrate_process, hr_substrate_tcp, hr_substrate_replay;
 /* Encoders (reservoir/encoder.c). */
 extern const hr_encoder_type hr_encoder_amplitude, hr_encoder_frequency, hr_encoder_phase,
@@ -36,6 +37,8 @@ static const hr_optimizer_type *const optimizers[] = {
 static const hr_substrate_type *const substrates[] = {
     &hr_substrate_kdv,
     &hr_substrate_tank,
+    &hr_substrate_esn,
+    &hr_substrate_lru,
     &hr_substrate_process,
     &hr_substrate_tcp,
     &hr_substrate_replay,

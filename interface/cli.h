@@ -12,6 +12,8 @@ int hr_cmd_run(int argc, char **argv);
 int hr_cmd_simulate(int argc, char **argv);
 int hr_cmd_schema(int argc, char **argv);
 int hr_cmd_evolve(int argc, char **argv);
+int hr_cmd_help(int argc, char **argv);
+int hr_cmd_compare(int argc, char **argv);
 int hr_cmd_plot(int argc, char **argv);
 int hr_cmd_tank(int argc, char **argv);   /* cmd_tank.c */
 int hr_cmd_record(int argc, char **argv); /* cmd_record.c */
@@ -39,6 +41,8 @@ typedef struct hr_cli_opts {
     long long max_evals;             /* --max-evals (0 = from the file) */
     double time_limit;               /* --time-limit seconds (0 = none) */
     int quiet;                       /* --quiet */
+    int no_plots;                    /* --no-plots: no figures at the end */
+    int npy;                         /* --npy (run): the arrays as NumPy files too */
 } hr_cli_opts;
 
 /* Parses the options; prints the problem and returns HR_EXIT_USAGE if bad. */
@@ -51,6 +55,16 @@ int hr_cli_load(const hr_cli_opts *o, hr_experiment **out);
 int hr_write_result(const hr_outdir *od, const hr_experiment *e, const hr_result *r);
 int hr_write_traces(const hr_outdir *od, const hr_result *r);
 void hr_print_summary(FILE *f, const hr_experiment *e, const hr_result *r);
+
+/* Draws the figures of result folder `dir` (interface/plot_folder.h) unless
+ * --no-plots; a figure that cannot be drawn is a warning on stderr, never a
+ * failed command. */
+void hr_cli_plots(const hr_cli_opts *o, const char *cmd, const char *dir);
+
+/* Warnings about settings that are allowed but probably not meant (readout
+ * times that read the same output sample, traces of hundreds of thousands
+ * of samples), on stderr. */
+void hr_cli_warnings(const hr_experiment *e, const hr_worker *w);
 
 /* True if argv contains -h or --help. */
 int hr_cli_wants_help(int argc, char **argv);

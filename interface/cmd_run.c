@@ -3,6 +3,8 @@
 #include "interface/config.h"
 #include "interface/outdir.h"
 #include "interface/plot_folder.h"
+#include "tasks/tasks.h"
+#include "interface/npy.h"
 #include "base/status.h"
 #include "reservoir/experiment.h"
 
@@ -40,6 +42,36 @@ int hr_write_traces(const hr_outdir *od, const hr_result *r)
         fprintf(f, "\n");
     }
     return hr_close_checked(f, "traces.csv");
+}
+
+/* runs.csv: which task row (sample) each run of traces.csv is, with its set
+ * and inputs; a stream task is one run of all its rows. */
+static int write_runs(const hr_outdir *od, const hr_task *t, int nruns)
+{
+    if (!t || nruns == 0)
+        return HR_OK;
+    FILE *f = hr_outdir_open(od, "runs.csv");
+    if (!f)
+        return HR_EIO;
+    fprintf(f, "run,set,row");
+    for (size_t j = 0; j < t->n_in; j++)
+        fprintf(f, ",input%zu", j);
+    fprintf(f, "\n");
+    if (t->stream) {
+        fprintf(f, "0,stream,0-%zu", t->n_rows - 1);
+        for (size_t j = 0; j < t->n_in; j++)
+            fprintf(f, ",");
+        fprintf(f, "\n");
+    }
+    for (int k = 0; !t->stream && k < nruns && (size_t)k < t->n_rows; k++) {
+        size_t r = (size_t)k;
+        const char *set = r < t->washout ? "washout" : r < t->washout + t->n_train ? "train" : "test";
+        fprintf(f, "%d,%s,%zu", k, set, r);
+        for (size_t j = 0; j < t->n_in; j++)
+            fprintf(f, ",%.17g", t->input[r * t->n_in + j]);
+        fprintf(f, "\n");
+    }
+    return hr_close_checked(f, "runs.csv");
 }
 
 /* snapshot_runK.csv: the surface after run K, one grid row (y) per line. */
@@ -170,7 +202,12 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
                    "  --set NAME=VALUE  override a setting (section.name, e.g. substrate.nu or\n"
                    "                    readout.t2) or a gene (its value in 0 .. 1); repeatable\n"
                    "  --genome V1,...   all genes at once, in declaration order\n"
-                   "  --force           replace DIR if it exists (only once results are complete)\n");
+                   "  --force           replace DIR if it exists (only once results are complete)\n"
+                   "  --npy             also the arrays as NumPy .npy files: X.npy, targets,\n"
+                   "                    predictions, readout weights, traces, the substrate's\n"
+                   "                    weights (esn, lru)\n"
+                   "  --no-plots        no figures (by default traces.png, readout.png and, for\n"
+                   "                    regression and time series, prediction.png)\n");
         return HR_EXIT_OK;
     }
     hr_cli_opts o;
@@ -199,6 +236,8 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
     int want_snapshots = hr_section_int(e->sec[HR_SEC_OUTPUT], "snapshots");
     st = hr_worker_create(&w, e);
     if (!st)
+        hr_cli_warnings(e, w);
+    if (!st)
         st = simulate ? hr_worker_simulate(w, want_snapshots, &r)
                       : hr_worker_evaluate(w, NULL, HR_EVAL_TRACES, &r);
     if (!st && !simulate)
@@ -211,8 +250,14 @@ static int cmd_run_or_simulate(int argc, char **argv, int simulate)
     int want_traces = hr_section_int(e->sec[HR_SEC_OUTPUT], "traces");
     if (!st && (simulate || want_traces))
         st = hr_write_traces(&od, &r);
+    if (!st && (simulate || want_traces))
+        st = write_runs(&od, hr_worker_task(w), r.ntraces);
     for (int k = 0; !st && simulate && r.snapshots && k < r.ntraces; k++)
         st = write_snapshot(&od, &r, k);
+    if (!st && o.npy && !simulate)
+        st = hr_npy_write_result(od.tmp, "", hr_worker_experiment(w), &r, hr_worker_substrate(w));
+    if (!st)
+        hr_cli_plots(&o, argv[0], od.tmp);
     if (!st)
         st = hr_outdir_commit(&od);
     if (st) {

@@ -236,6 +236,10 @@ static int read_section(hr_experiment *e, int id, xmlNodePtr node, const char *f
         }
         if (c->children && c->children->next) /* nested markup */
             return HR_ERROR(HR_EPARSE, "%s:%d: <%s> must hold plain text", file, node_line(c), name);
+        int si = hr_section_find(s, name);
+        if (s->line[si] > 0)
+            return HR_ERROR(HR_EPARSE, "%s:%d: <%s> is set twice in <%s> (first at line %d; "
+                            "allowed: once)", file, node_line(c), name, sname, s->line[si]);
         xmlChar *text = xmlNodeGetContent(c);
         char where[600];
         snprintf(where, sizeof where, "%s:%d", file, node_line(c));
@@ -316,6 +320,13 @@ static int read_doc(hr_experiment *e, xmlDocPtr doc, const char *file)
         return HR_ERROR(HR_EPARSE, "%s:%d: the root element must be <experiment> (found <%s>)", file,
                         root ? node_line(root) : 1, root ? (const char *)root->name : "nothing");
     xmlChar *name = xmlGetProp(root, BAD_CAST "name");
+    if (name && strlen((const char *)name) >= sizeof e->name) {
+        int st = HR_ERROR(HR_EPARSE, "%s:%d: <experiment name=...> has %zu characters (allowed: "
+                          "1 .. %zu)", file, node_line(root), strlen((const char *)name),
+                          sizeof e->name - 1);
+        xmlFree(name);
+        return st;
+    }
     snprintf(e->name, sizeof e->name, "%s", name ? (const char *)name : "experiment");
     xmlFree(name);
     /* Sections first (genes refer to them), genes second. */
@@ -491,4 +502,61 @@ int hr_config_write_file(const hr_experiment *e, const char *path)
         st = hr_write_atomic(path, buf, size, "experiment");
     free(buf);
     return st;
+}
+
+/* Drops the budget line (<evaluations>): the budget is not part of a run's
+ * identity, so a resumed run may be given a larger one. */
+static void drop_budget(char *text)
+{
+    char *p = text ? strstr(text, "<evaluations>") : NULL;
+    if (!p)
+        return;
+    char *end = strchr(p, '\n');
+    memmove(p, end ? end : p + strlen(p), strlen(end ? end : p + strlen(p)) + 1);
+}
+
+char *hr_config_text(const hr_experiment *e, int without_budget)
+{
+    char *buf = NULL;
+    size_t size;
+    FILE *f = open_memstream(&buf, &size);
+    if (!f)
+        return NULL;
+    int st = hr_config_write(e, f);
+    fclose(f);
+    if (st) {
+        free(buf);
+        return NULL;
+    }
+    if (without_budget)
+        drop_budget(buf);
+    return buf;
+}
+
+char *hr_config_text_of_file(const char *path, int without_budget)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    size_t n = 0, cap = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF) {
+        if (n + 1 >= cap) {
+            char *nb = realloc(buf, cap = cap ? 2 * cap : 4096);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return NULL;
+            }
+            buf = nb;
+        }
+        buf[n++] = (char)c;
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    if (without_budget)
+        drop_budget(buf);
+    return buf;
 }

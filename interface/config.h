@@ -24,6 +24,14 @@ int hr_config_write(const hr_experiment *e, FILE *f);
 /* Writes it to a file path (atomically: temporary file, then rename). */
 int hr_config_write_file(const hr_experiment *e, const char *path);
 
+/* The resolved experiment as text (what hr_config_write writes), malloc'd;
+ * without_budget drops the <evaluations> line (a run's identity without its
+ * budget). NULL on failure. */
+char *hr_config_text(const hr_experiment *e, int without_budget);
+
+/* A file's text, likewise (NULL if it cannot be read). */
+char *hr_config_text_of_file(const char *path, int without_budget);
+
 /* Writes the RELAX NG schema generated from the settings tables. */
 int hr_config_write_schema(FILE *f);
 

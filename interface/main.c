@@ -12,12 +12,14 @@ static const struct command {
 } commands[] = {
     {"run", hr_cmd_run, "evaluate an experiment: readout matrix, separability, task score"},
     {"evolve", hr_cmd_evolve, "evolve the interface genes (GA, MAP-Elites), checkpointed"},
+    {"compare", hr_cmd_compare, "substrates x tasks through one pipeline: scores, costs, Pareto front"},
     {"simulate", hr_cmd_simulate, "run the substrate on an experiment's stimuli, write traces"},
     {"plot", hr_cmd_plot, "draw the figures of a result folder (PNG, SVG, PDF; tank movie as GIF)"},
     {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
     {"tank", hr_cmd_tank, "tank serve: the tank protocol with the experiment's simulated tank behind it, faults on demand"},
     {"record", hr_cmd_record, "run every stimulus of an experiment on any substrate into an HDF5 recording (or --import CSVs)"},
     {"info", hr_cmd_info, "version, build flags, library versions, thread count"},
+    {"help", hr_cmd_help, "pages: 'hydrores help outputs' documents every file and column"},
 };
 
 static const int ncommands = (int)(sizeof commands / sizeof commands[0]);
@@ -39,7 +41,7 @@ int main(int argc, char **argv)
         return HR_EXIT_USAGE;
     }
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+        (strcmp(argv[1], "help") == 0 && argc == 2)) {
         usage(stdout);
         return HR_EXIT_OK;
     }

@@ -197,9 +197,21 @@ int hr_experiment_add_gene(hr_experiment *e, const char *name, const char *targe
         if (lo < p->lo || hi > p->hi)
             return HR_ERROR(HR_ERANGE, "gene '%s': range %g .. %g goes outside %s (allowed: "
                             "%.10g .. %.10g)", name, lo, hi, target, p->lo, p->hi);
-        if (p->type == HR_PARAM_LIST && k >= s->len[si] + 1)
-            return HR_ERROR(HR_ERANGE, "gene '%s': %s has %d elements (allowed: %s0 .. %s%d)", name,
-                            target, s->len[si], p->name, p->name, s->len[si]);
+        if (p->type == HR_PARAM_LIST && k >= s->len[si])
+            return s->len[si] == 0
+                       ? HR_ERROR(HR_ERANGE, "gene '%s': %s is an element of %s.%s, which is "
+                                  "empty (a gene sets an element, it does not add one)", name,
+                                  target, s->name, p->name)
+                       : HR_ERROR(HR_ERANGE, "gene '%s': %s.%s has %d elements, so %s does not "
+                                  "exist (allowed: %s0 .. %s%d; a gene sets an element, it does "
+                                  "not add one)", name, s->name, p->name, s->len[si], target,
+                                  p->name, p->name, s->len[si] - 1);
+        for (int j = 0; j < e->ngenes; j++)
+            if (e->genes[j].section == g->section && e->genes[j].spec_index == si &&
+                e->genes[j].elem == k)
+                return HR_ERROR(HR_EINVAL, "gene '%s': %s is already the target of gene '%s' "
+                                "(allowed: one gene per setting)", name, target,
+                                e->genes[j].name);
         if (p->type == HR_PARAM_INT)
             return HR_ERROR(HR_EINVAL, "gene '%s': %s is an integer setting (allowed: real-valued "
                             "settings)", name, target);

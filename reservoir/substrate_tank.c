@@ -16,8 +16,8 @@
 #define MAXP 64
 
 static const hr_param_spec tank_params[] = {
-    HR_INT("nx", 100, 4, 1e6, "cells along x"),
-    HR_INT("ny", 1, 1, 1e6, "cells along y (1: a 1D channel)"),
+    HR_INT("nx", 100, 4, HR_SW_MAX_SIDE, "cells along x"),
+    HR_INT("ny", 1, 1, HR_SW_MAX_SIDE, "cells along y (1: a 1D channel)"),
     HR_NUMBER("lx", 1.0, 1e-3, 1e4, "tank length along x (m)"),
     HR_NUMBER("ly", 0.5, 1e-3, 1e4, "tank width along y (m)"),
     HR_NUMBER("depth", 0.05, 1e-4, 1e3, "still depth (m) if constant"),

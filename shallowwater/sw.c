@@ -45,8 +45,6 @@
 
 /* Largest number of cells along one side and in all (memory sanity: 2^26
  * cells are 2 GiB of float64 grid arrays). */
-#define HR_SW_MAX_SIDE (1 << 16)
-#define HR_SW_MAX_CELLS (1LL << 26)
 /* State size above which the sweep prefetches rows (see sw_kernel.h) when
  * the last-level cache size is unknown. */
 #define HR_SW_PREFETCH_BYTES (32L << 20)

@@ -77,6 +77,11 @@ typedef struct hr_sw_params {
  *     eta_t += s(t) exp(-((x - x0)^2 + (y - y0)^2) / (2 sigma^2))
  * (without the y term for a line maker or in 1D), where s(t) (m/s) is the
  * maker's drive signal. Near a periodic side the Gaussian wraps round. */
+/* Most cells along one side and in all (memory sanity: 2^26 cells are
+ * 2 GiB of float64 grid arrays). Settings tables take their bounds from here. */
+#define HR_SW_MAX_SIDE (1 << 16)
+#define HR_SW_MAX_CELLS (1LL << 26)
+
 typedef struct hr_sw_maker {
     double x, y;   /* centre (m), inside the tank; y is ignored in 1D */
     double sigma;  /* Gaussian width (m, >= half a cell) */

@@ -43,8 +43,16 @@ static int load_one(const char *data, size_t size)
     }
     if (e != NULL)
         return -1;
+    /* The FILE:LINE contract: "fuzz.xml:N: what", N a line of the input. */
     const char *m = hr_error_message();
-    return strncmp(m, "fuzz.xml", 8) == 0 ? 0 : -1;
+    if (strncmp(m, "fuzz.xml:", 9) != 0)
+        return -1;
+    char *end;
+    long line = strtol(m + 9, &end, 10);
+    long lines = 1;
+    for (size_t i = 0; i < size; i++)
+        lines += data[i] == '\n';
+    return end != m + 9 && end[0] == ':' && end[1] == ' ' && line >= 1 && line <= lines ? 0 : -1;
 }
 
 #ifdef HR_LIBFUZZER
@@ -212,12 +220,46 @@ static void test_replay(void **state)
     }
 }
 
+/* Faults at known lines are reported at exactly those lines. */
+static void test_fault_lines(void **state)
+{
+    static const struct {
+        const char *xml;
+        int line;
+        const char *what;
+    } cases[] = {
+        {"<experiment>\n<substrate kind=\"kdv\">\n<nu>1</nu>\n<n>256</n>\n<nu>2</nu>\n"
+         "</substrate>\n</experiment>\n", 5, "<nu> is set twice in <substrate> (first at line 3"},
+        {"<experiment>\n<substrate kind=\"kdv\">\n\n<mass>1</mass>\n</substrate>\n"
+         "</experiment>\n", 4, "unknown element <mass>"},
+        {"<experiment>\n<substrate kind=\"kdv\">\n<nu>1</nu>\n</substrate>\n<readout>\n"
+         "<t>1 2</t>\n<rule>nearest</rule>\n</readout>\n</experiment>\n", 7, "is not allowed"},
+        {"<experiment>\n<substrate kind=\"kdv\"/>\n<encoder kind=\"amplitude\"/>\n<readout>"
+         "<t>1 2 3 4</t></readout>\n<task kind=\"xnor\"/>\n<genes>\n\n"
+         "<gene name=\"a\" target=\"readout.t4\" lo=\"0\" hi=\"1\"/>\n</genes>\n"
+         "</experiment>\n", 8, "has 4 elements, so readout.t4 does not exist (allowed: t0 .. t3"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        hr_experiment *e = NULL;
+        assert_int_not_equal(hr_config_load_memory(cases[i].xml, strlen(cases[i].xml), "f.xml",
+                                                   &e), HR_OK);
+        char want[32];
+        snprintf(want, sizeof want, "f.xml:%d: ", cases[i].line);
+        const char *m = hr_error_message();
+        if (strncmp(m, want, strlen(want)) != 0 || !strstr(m, cases[i].what)) {
+            print_error("case %zu: '%s', expected '%s...%s'\n", i, m, want, cases[i].what);
+            fail();
+        }
+    }
+}
+
 int main(void)
 {
     hr_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mutants),
         cmocka_unit_test(test_replay),
+        cmocka_unit_test(test_fault_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
