@@ -19,6 +19,8 @@ extern const hr_substrate_type hr_substrate_kdv, hr_substrate_tank, hr_substrate
     hr_substrate_lru;
 /* Neuromorphic substrates (reservoir/substrate_loihi.c, interface/substrate_nir.c). */
 extern const hr_substrate_type hr_substrate_loihi_lif, hr_substrate_loihi_sdn, hr_substrate_nir;
+/* A real tank and its recordings (interface/tank_driver.c, interface/replay.c). */
+extern const hr_substrate_type hr_substrate_process, hr_substrate_tcp, hr_substrate_replay;
 /* Encoders (reservoir/encoder.c). */
 extern const hr_encoder_type hr_encoder_amplitude, hr_encoder_frequency, hr_encoder_phase,
     hr_encoder_digits, hr_encoder_stream;
@@ -30,6 +32,7 @@ extern const hr_optimizer_type hr_optimizer_cmaes, hr_optimizer_nsga2;
 /* Fitness (reservoir/fitness.c). */
 extern const hr_fitness_type hr_fitness_logdet, hr_fitness_det_abs, hr_fitness_logdet_gram,
     hr_fitness_score;
+extern const hr_fitness_type hr_fitness_match; /* interface/fitness_match.c */
 
 static const hr_optimizer_type *const optimizers[] = {
     &hr_optimizer_ga,
@@ -46,6 +49,9 @@ static const hr_substrate_type *const substrates[] = {
     &hr_substrate_loihi_lif,
     &hr_substrate_loihi_sdn,
     &hr_substrate_nir,
+    &hr_substrate_process,
+    &hr_substrate_tcp,
+    &hr_substrate_replay,
 };
 
 static const hr_encoder_type *const encoders[] = {
@@ -64,6 +70,7 @@ static const hr_fitness_type *const fitnesses[] = {
     &hr_fitness_logdet_gram,
     &hr_fitness_score,
     &hr_fitness_multi,
+    &hr_fitness_match,
 };
 
 /* A built-in that does not register is a programming error: say so loudly. */

@@ -17,6 +17,8 @@ int hr_cmd_compare(int argc, char **argv);
 int hr_cmd_plot(int argc, char **argv);
 int hr_cmd_export(int argc, char **argv);
 int hr_cmd_design(int argc, char **argv); /* interface/cmd_design.c */
+int hr_cmd_tank(int argc, char **argv);   /* cmd_tank.c */
+int hr_cmd_record(int argc, char **argv); /* cmd_record.c */
 
 #include <stdio.h>
 

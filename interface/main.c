@@ -19,6 +19,8 @@ static const struct command {
     {"plot", hr_cmd_plot, "draw the figures of a result folder (PNG, SVG, PDF; tank movie as GIF)"},
     {"export", hr_cmd_export, "write the evaluated reservoir and its trained readout as a NIR graph"},
     {"schema", hr_cmd_schema, "print the RELAX NG schema of experiment files"},
+    {"tank", hr_cmd_tank, "tank serve: the tank protocol with the experiment's simulated tank behind it, faults on demand"},
+    {"record", hr_cmd_record, "run every stimulus of an experiment on any substrate into an HDF5 recording (or --import CSVs)"},
     {"info", hr_cmd_info, "version, build flags, library versions, thread count"},
     {"help", hr_cmd_help, "pages: 'hydrores help outputs' documents every file and column"},
 };

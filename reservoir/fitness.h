@@ -19,6 +19,10 @@ enum hr_fitness_flags {
     HR_FITNESS_NEEDS_SCORE = 1u << 0,
     /* Needs a square readout matrix (|det X|). */
     HR_FITNESS_SQUARE = 1u << 1,
+    /* Needs the traces of every run, held-out rows included, in the result
+     * (hr_result.traces, in task row order), e.g. to compare them with a
+     * recording (interface/fitness_match.c). */
+    HR_FITNESS_NEEDS_TRACES = 1u << 2,
 };
 
 /* How the linear readout is trained. */

@@ -577,9 +577,12 @@ static int evaluate(hr_worker *w, int flags, hr_result *res)
     if (!xall)
         return HR_ERROR(HR_ENOMEM, "out of memory for the readout matrix");
     /* A separability fitness of per-sample tasks needs the training rows only. */
-    int lean = (flags & HR_EVAL_FITNESS_ONLY) && !(w->fit_type->base.flags & HR_FITNESS_NEEDS_SCORE);
+    unsigned ff = w->fit_type->base.flags;
+    int lean = (flags & HR_EVAL_FITNESS_ONLY) &&
+               !(ff & (HR_FITNESS_NEEDS_SCORE | HR_FITNESS_NEEDS_TRACES));
     size_t nrows_run = lean ? t->washout + t->n_train : t->n_rows;
-    st = read_rows(w, xall, ncols, res, flags & HR_EVAL_TRACES, nrows_run);
+    st = read_rows(w, xall, ncols, res,
+                   (flags & HR_EVAL_TRACES) || (ff & HR_FITNESS_NEEDS_TRACES), nrows_run);
     if (st) {
         free(xall);
         return st;
