@@ -625,7 +625,7 @@ int hr_cmd_evolve(int argc, char **argv)
     int serial = hr_substrate_flags_of(hr_worker_substrate(hr_evolution_worker(evn, 0))) &
                  HR_SUBSTRATE_SERIAL;
     if (hr_mpi_size() > 1 && !serial) {
-        if ((st = hr_mpi_evolve_begin(e, o.threads))) {
+        if ((st = hr_mpi_evolve_begin(e, o.threads, &pc.evaluated))) {
             fprintf(stderr, "hydrores evolve: %s\n", hr_error_message());
             rc = HR_EXIT_FAIL;
             goto done;

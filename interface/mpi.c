@@ -29,7 +29,11 @@
 int hr_mpi_init(int *argc, char ***argv) { return 0; }
 int hr_mpi_rank(void) { return 0; }
 int hr_mpi_size(void) { return 1; }
-int hr_mpi_evolve_begin(const hr_experiment *e, int threads) { return HR_OK; }
+int hr_mpi_evolve_begin(const hr_experiment *e, int threads, atomic_long *counted)
+{
+    (void)e, (void)threads, (void)counted;
+    return HR_OK;
+}
 int hr_mpi_batch(void *ctx, hr_evo_batch *batch, volatile sig_atomic_t *stop)
 {
     return hr_evo_eval_openmp(ctx, batch, stop);
@@ -53,6 +57,7 @@ enum { TAG_REQ = 1, TAG_WORK, TAG_STOP, TAG_RESULT, TAG_RESULT_MSG };
 static int rank, size;
 static int workers_wait; /* the other ranks wait for an evolution (command evolve) */
 static int begun;        /* the experiment went out */
+static atomic_long *remote_counted; /* where other ranks' evaluations are counted */
 static int *waiting;     /* per rank: a REQ not answered yet */
 static int *capacity;    /* per rank: genomes per chunk */
 
@@ -69,8 +74,9 @@ int hr_mpi_init(int *argc, char ***argv)
 int hr_mpi_rank(void) { return rank; }
 int hr_mpi_size(void) { return size; }
 
-int hr_mpi_evolve_begin(const hr_experiment *e, int threads)
+int hr_mpi_evolve_begin(const hr_experiment *e, int threads, atomic_long *counted)
 {
+    remote_counted = counted;
     if (size < 2 || begun)
         return HR_OK;
     char *text = hr_config_text(e, 0);
@@ -237,6 +243,8 @@ int hr_mpi_batch(void *ctx, hr_evo_batch *b, volatile sig_atomic_t *stop)
                 waiting[ms.MPI_SOURCE] = 1;
             } else if (ms.MPI_TAG == TAG_RESULT) {
                 long n = receive_results(b, ms.MPI_SOURCE);
+                if (remote_counted)
+                    atomic_fetch_add(remote_counted, n);
                 outstanding[ms.MPI_SOURCE] -= n;
                 out_total -= n;
             }

@@ -15,6 +15,7 @@
 
 #include "evolve/evolve.h"
 #include "reservoir/experiment.h"
+#include <stdatomic.h>
 
 /* Starts MPI if this build has it (from main). Returns this process's rank. */
 int hr_mpi_init(int *argc, char ***argv);
@@ -25,8 +26,10 @@ int hr_mpi_size(void);
 
 /* Rank 0, `evolve`, once everything is checked: sends the resolved
  * experiment and the threads per rank to the other ranks, which set up
- * their workers and wait for work. */
-int hr_mpi_evolve_begin(const hr_experiment *e, int threads);
+ * their workers and wait for work. The evaluations other ranks finish are
+ * added to *counted as their results arrive (for the progress line; NULL:
+ * not counted); rank 0's own go through its evaluator as without MPI. */
+int hr_mpi_evolve_begin(const hr_experiment *e, int threads, atomic_long *counted);
 
 /* The batch evaluator of an MPI evolution (hr_evo_evaluator.batch, with
  * ctx = the per-genome evaluator rank 0 evaluates with locally). */

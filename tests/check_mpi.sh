@@ -40,6 +40,14 @@ for th in 1 2; do
         bad "3 ranks x $th thread(s) differ from one process"
 done
 
+# The progress line counts every rank's evaluations, not only rank 0's
+# (which did about half of them here: the count stopped at 187 of 400).
+HR_PROGRESS_EVERY=0.05 $MR -np 3 "$M" evolve $C --out "$T/hb" $(echo "$S" | sed 's/--quiet//') --seed 5 \
+    --max-evals $N --threads 1 >/dev/null 2>"$T/hb.err"
+k=$(grep -o "evals [0-9]*/$N" "$T/hb.err" | tr -dc '0-9/\n' | cut -d/ -f1 | sort -n | tail -1)
+[ -n "$k" ] && [ "$k" -ge $((N * 3 / 4)) ] && ok "the progress line counts the other ranks' evaluations ($k of $N at its last report)" ||
+    bad "the progress line reached ${k:-no count} of $N evaluations"
+
 # Stopped at 3 ranks (time limit), resumed at 2.
 $MR -np 3 "$M" evolve $C --out "$T/part" $S --seed 5 --max-evals $N --threads 1 --time-limit 0.01 >/dev/null 2>&1
 g=$(($(wc -l <"$T/part/generations.csv") - 1))
