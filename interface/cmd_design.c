@@ -19,7 +19,8 @@ static void usage(void)
     printf("usage: hydrores design CONFIG --out DIR [--method M] [--k N] [--probes Q]\n"
            "                       [--window LO,HI] [--lambda L] [--starts N] [--seed N]\n"
            "                       [--replicas R] [--sweeps S] [--max-subsets N]\n"
-           "                       [--set NAME=VALUE ...] [--genome V1,...] [--force] [--quiet]\n\n"
+           "                       [--set NAME=VALUE ...] [--genome V1,...] [--force] [--quiet]\n"
+           "                       [--no-plots]\n\n"
            "Chooses the readout times (and, with --probes, which probes) that maximise\n"
            "log det(X^T X + lambda I) of the training readout matrix (2 log|det X| for a\n"
            "square X with lambda 0), from every sample of the traces of one simulation\n"
@@ -30,7 +31,8 @@ static void usage(void)
            "  design.csv   per method: objective, log|det X|, evaluations, time, choice\n"
            "  times.csv    the chosen readout times (and probes) of the best method\n"
            "  metrics.csv  best.xml evaluated by the pipeline (det_abs, logdet, score, ...),\n"
-           "               and the design's figures (candidates, simulations)\n\n"
+           "               and the design's figures (candidates, simulations)\n"
+           "  design.png   each method's chosen times and log|det X| (--no-plots: none)\n\n"
            "  --method M     greedy | exchange (greedy, then Fedorov exchange from greedy's\n"
            "                 choice and from --starts - 1 random ones; the default) |\n"
            "                 anneal (parallel tempering) | exhaustive | all\n"
@@ -49,7 +51,7 @@ static void usage(void)
 }
 
 enum { O_OUT = 256, O_SET, O_GENOME, O_FORCE, O_QUIET, O_METHOD, O_K, O_PROBES, O_WINDOW,
-       O_LAMBDA, O_STARTS, O_SEED, O_REPLICAS, O_SWEEPS, O_MAXSUB };
+       O_LAMBDA, O_STARTS, O_SEED, O_REPLICAS, O_SWEEPS, O_MAXSUB, O_NO_PLOTS };
 
 typedef struct design_opts {
     hr_cli_opts cli;   /* config, --out, --set, --genome, --force, --quiet */
@@ -99,6 +101,7 @@ static int parse(int argc, char **argv, design_opts *o)
         {"replicas", required_argument, NULL, O_REPLICAS},
         {"sweeps", required_argument, NULL, O_SWEEPS},
         {"max-subsets", required_argument, NULL, O_MAXSUB},
+        {"no-plots", no_argument, NULL, O_NO_PLOTS},
         {NULL, 0, NULL, 0},
     };
     optind = 0;
@@ -118,6 +121,7 @@ static int parse(int argc, char **argv, design_opts *o)
             break;
         case O_GENOME: o->cli.genome = optarg; break;
         case O_FORCE: o->cli.force = 1; break;
+        case O_NO_PLOTS: o->cli.no_plots = 1; break;
         case 'q':
         case O_QUIET: o->cli.quiet = 1; break;
         case O_METHOD:
@@ -450,6 +454,7 @@ int hr_cmd_design(int argc, char **argv)
     fprintf(f, "simulations,%d\ndesign_simulations,%d\n", c.simulations, c.problem.m);
     if ((st = hr_close_checked(f, "metrics.csv")))
         goto fail;
+    hr_cli_plots(&o.cli, "design", od.tmp);
     if ((st = hr_outdir_commit(&od)))
         goto fail;
     od_open = 0;

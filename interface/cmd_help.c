@@ -108,7 +108,16 @@ static const char outputs[] =
     "                 the candidate samples), and a comment line with the probes kept\n"
     "  metrics.csv    best.xml evaluated, as run's metrics.csv, then design_objective,\n"
     "                 design_lambda, candidates, simulations, design_simulations (the\n"
-    "                 training rows the objective needs)\n";
+    "                 training rows the objective needs)\n"
+    "  design.png     each method's chosen times and log|det X| (--no-plots: none)\n"
+    "\n"
+    "record DIR\n"
+    "  recording.h5   the traces of every stimulus with their stimuli, probes, repeats\n"
+    "                 and spread, the tank's hello (HDF5; layout in the README, \"Using\n"
+    "                 a real tank\"); <substrate kind=\"replay\"> serves it\n"
+    "  config.xml     the resolved experiment\n"
+    "  record.log     the run log: faults, retries, what the tank said\n"
+    "  traces.png     the recorded traces, one panel per probe (--no-plots: none)\n";
 
 int hr_cmd_help(int argc, char **argv)
 {

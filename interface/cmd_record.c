@@ -225,6 +225,8 @@ static int record_experiment(const hr_cli_opts *o)
     if (log)
         fclose(log);
     if (!st)
+        hr_cli_plots(o, "record", od.tmp);
+    if (!st)
         st = hr_outdir_commit(&od);
     int rc = HR_EXIT_OK;
     if (st) {
@@ -691,6 +693,7 @@ static int import_csv(const char *manifest, const char *probes_file, const char 
 static void usage(void)
 {
     printf("usage: hydrores record CONFIG --out DIR [--set NAME=VALUE ...] [--genome V1,...] [--force]\n"
+           "                       [--no-plots]\n"
            "       hydrores record --import MANIFEST --out DIR [--probes PROBES.csv] [--name NAME] [--force]\n\n"
            "Runs every stimulus the experiment needs (its task's training and held-out\n"
            "samples, exactly as `hydrores run` sends them) on its substrate, whatever its\n"
@@ -700,6 +703,7 @@ static void usage(void)
            "                    the time of each run (HDF5; layout in the README)\n"
            "  DIR/config.xml    the resolved experiment\n"
            "  DIR/record.log    the run log (faults, retries, what the tank said)\n"
+           "  DIR/traces.png    the recorded traces (--no-plots: none)\n"
            "A `replay` substrate (<file>DIR/recording.h5</file>) serves the recording.\n\n"
            "--import reads lab files instead: MANIFEST is a CSV with the header\n"
            "  file,maker,amplitude[,frequency_hz,phase,start_s,duration_s,ramp_s,stream_file,stream_dt_s,t_end_s]\n"

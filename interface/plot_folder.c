@@ -23,6 +23,7 @@
 #include "interface/plot_data.h"
 #include "interface/plot_internal.h"
 #include "interface/outdir.h"
+#include "interface/recording.h"
 #include "base/status.h"
 
 #include <dirent.h>
@@ -130,7 +131,8 @@ static void title_of(const hr_pconf *pc, const char *what, char *buf, size_t siz
 static void units_of(const char *kind, const char **tlabel, const char **ylabel,
                      const char **unit)
 {
-    if (strcmp(kind, "tank") == 0) {
+    if (strcmp(kind, "tank") == 0 || strcmp(kind, "process") == 0 || strcmp(kind, "tcp") == 0 ||
+        strcmp(kind, "replay") == 0) {
         *tlabel = "time (s)", *ylabel = "surface elevation (m)", *unit = "m";
     } else if (strcmp(kind, "kdv") == 0) {
         *tlabel = "time (KdV units)", *ylabel = "u (KdV units)", *unit = "";
@@ -369,9 +371,51 @@ static void traces_free(traces *tr)
     memset(tr, 0, sizeof *tr);
 }
 
+/* The traces of a recording (the --out of hydrores record): run k's probe p
+ * as traces.csv's runK_probeP, at the recording's spacing from t = 0, NaN
+ * after a run's own length. */
+static int load_recording_traces(const ctx *c, traces *tr)
+{
+    char path[1200];
+    in_dir(c->dir, "recording.h5", path, sizeof path);
+    hr_recording *r;
+    int st = hr_recording_read(path, &r);
+    if (st)
+        return st;
+    tr->nruns = r->nruns, tr->nprobes = r->nprobes;
+    for (int k = 0; k < r->nruns; k++)
+        tr->nt = r->runs[k].nt > tr->nt ? r->runs[k].nt : tr->nt;
+    size_t cells = (size_t)tr->nruns * (size_t)tr->nprobes * (size_t)tr->nt;
+    if (tr->nruns < 1 || tr->nt < 1 || tr->nprobes < 1) {
+        st = HR_ERROR(HR_EPARSE, "%s: no traces to draw", path);
+    } else if (tr->nprobes > MAXP || cells > 200000000u) {
+        st = HR_ERROR(HR_EPARSE, "%s: too many traces to draw (%d probes, allowed: up to %d)",
+                      path, tr->nprobes, MAXP);
+    } else if (!(tr->t = malloc((size_t)tr->nt * sizeof *tr->t)) ||
+               !(tr->data = malloc(cells * sizeof *tr->data))) {
+        st = HR_ERROR(HR_ENOMEM, "out of memory for the traces");
+    } else {
+        for (int i = 0; i < tr->nt; i++)
+            tr->t[i] = i * r->dt;
+        for (int k = 0; k < r->nruns; k++)
+            for (int p = 0; p < tr->nprobes; p++) {
+                double *d = tr->data + ((size_t)k * tr->nprobes + p) * tr->nt;
+                const double *from = r->runs[k].traces + (size_t)p * r->runs[k].nt;
+                for (int i = 0; i < tr->nt; i++)
+                    d[i] = i < r->runs[k].nt ? from[i] : NAN;
+            }
+    }
+    hr_recording_destroy(r);
+    if (st)
+        traces_free(tr);
+    return st;
+}
+
 static int load_traces(const ctx *c, traces *tr)
 {
     memset(tr, 0, sizeof *tr);
+    if (!exists(c->dir, "traces.csv") && exists(c->dir, "recording.h5"))
+        return load_recording_traces(c, tr);
     hr_csv *t;
     int st = load_csv(c, "traces.csv", &t);
     if (st)
@@ -1190,6 +1234,147 @@ static int plot_simulate(ctx *c)
     return st;
 }
 
+/* A recording's folder: its traces, drawn as a run's (the runs are the
+ * experiment's stimuli in the order run sends them). */
+static int plot_record(ctx *c)
+{
+    hr_pconf *pc = NULL;
+    int st = load_conf(c, "config.xml", &pc);
+    if (st)
+        return st;
+    char cfg[1200];
+    in_dir(c->dir, "config.xml", cfg, sizeof cfg);
+    hr__plot_task task;
+    int have = hr__plot_task_load(cfg, &task, NULL) == HR_OK;
+    hr_error_clear();
+    st = fig_traces(c, pc, &task, have, NULL);
+    if (have)
+        hr__plot_task_free(&task);
+    hr_pconf_free(pc);
+    return st;
+}
+
+/* A design's folder (hydrores design): the readout times each method chose,
+ * one row per method, labelled with its log|det X| and its seconds;
+ * markers coloured by probe when the design chose probes too. */
+static int plot_design(ctx *c)
+{
+    hr_pconf *pc = NULL;
+    hr_csv *t = NULL;
+    hr_plot_fig *f = NULL;
+    char (*labels)[160] = NULL;
+    const char **lp = NULL;
+    int st = load_conf(c, "config.xml", &pc);
+    if (!st)
+        st = load_csv(c, "design.csv", &t);
+    if (st)
+        goto out;
+    static const char *const mn[] = {"method", NULL}, *const sn[] = {"status", NULL},
+                             *const ln[] = {"logdet_x", NULL}, *const tn[] = {"times", NULL},
+                             *const en[] = {"seconds", NULL};
+    int cm, cs, cl, ct, ce, cp = hr_csv_col(t, "probes");
+    if ((st = hr_csv_need(t, mn, &cm)) || (st = hr_csv_need(t, sn, &cs)) ||
+        (st = hr_csv_need(t, ln, &cl)) || (st = hr_csv_need(t, tn, &ct)) ||
+        (st = hr_csv_need(t, en, &ce)))
+        goto out;
+    int n = t->nrows;
+    if (n > 64) {
+        st = HR_ERROR(HR_EPARSE, "%s: %d methods (allowed: up to 64)", t->name, n);
+        goto out;
+    }
+    labels = malloc((size_t)n * sizeof *labels);
+    lp = malloc((size_t)n * sizeof *lp);
+    f = hr_plot_fig_create(1, 1, fig_w(c, 6.4), fig_h(c, 1.6 + 0.35 * n));
+    if (!labels || !lp || !f) {
+        st = f ? HR_ERROR(HR_ENOMEM, "out of memory") : HR_EINVAL;
+        goto out;
+    }
+    const char *tlabel, *ylabel, *unit;
+    units_of(hr_pconf_kind(pc, "substrate"), &tlabel, &ylabel, &unit);
+    char title[256];
+    title_of(pc, "readout times by D-optimal design", title, sizeof title);
+    hr_plot_fig_title(f, title);
+    hr_plot_fig_caption(f, "One row per method: the readout times it chose (colour: the probe "
+                           "read), its log|det X| and its own seconds (after one simulation "
+                           "pass). Dashed: the times of config.xml (hand-selected).");
+    hr_plot_axes *a = hr_plot_panel(f, 0);
+    hr_plot_xlabel(a, tlabel);
+    hr_plot_legend(a, HR_LEGEND_NONE);
+    double hand[256];
+    int nhand = 0;
+    if ((st = hr_pconf_list(pc, "readout", "t", hand, 256, &nhand)))
+        goto out;
+    hr_plot_style hs = hr_plot_style_default();
+    hs.color = (hr_rgb){0.55, 0.55, 0.55};
+    hs.width = 0.8;
+    hs.dash = 1;
+    for (int i = 0; i < nhand && !st; i++)
+        st = hr_plot_vline(a, hand[i], &hs);
+    int drawn = 0;
+    for (int r = 0; r < n && !st; r++) {
+        int y = n - 1 - r; /* the first method at the top */
+        const char *status = hr_csv_text(t, r, cs);
+        double ld, sec;
+        if ((st = hr_csv_num(t, r, cl, &ld)) || (st = hr_csv_num(t, r, ce, &sec)))
+            break;
+        if (strcmp(status, "ok") == 0 && isfinite(ld))
+            snprintf(labels[y], sizeof labels[y], "%.24s  %.4g (%.2g s)", hr_csv_text(t, r, cm),
+                     ld, sec);
+        else
+            snprintf(labels[y], sizeof labels[y], "%.24s  (%.40s)", hr_csv_text(t, r, cm),
+                     status);
+        lp[y] = labels[y];
+        double tv[256], pv[256];
+        int nt = 0, np = 0;
+        for (const char *q = hr_csv_text(t, r, ct); *q && nt < 256;) {
+            char *e;
+            double v = strtod(q, &e);
+            if (e == q) {
+                st = HR_ERROR(HR_EPARSE, "%s:%d: times '%.40s' (allowed: numbers separated by "
+                              "spaces)", t->name, t->line[r], hr_csv_text(t, r, ct));
+                break;
+            }
+            tv[nt++] = v;
+            q = e + strspn(e, " ");
+        }
+        if (cp >= 0)
+            for (const char *q = hr_csv_text(t, r, cp); *q && np < 256;) {
+                char *e;
+                double v = strtod(q, &e);
+                if (e == q)
+                    break;
+                pv[np++] = v;
+                q = e + strspn(e, " ");
+            }
+        for (int i = 0; i < nt && !st; i++) {
+            hr_plot_style m = hr_plot_style_default();
+            m.width = 0;
+            m.marker = HR_MARK_CIRCLE;
+            m.marker_size = 6;
+            int probe = np == nt && pv[i] >= 0 && pv[i] < 64 ? (int)pv[i] : 0;
+            m.color = hr_plot_cycle(probe);
+            double yy = y;
+            st = hr_plot_line(a, 1, &tv[i], &yy, &m);
+            drawn++;
+        }
+    }
+    if (!st)
+        st = hr_plot_ycategories(a, n, lp);
+    if (!st && drawn == 0)
+        st = HR_ERROR(HR_EPARSE, "%s: no method chose any times", t->name);
+    if (!st) {
+        st = emit(c, f, "design");
+        f = NULL;
+    }
+out:
+    hr_plot_fig_destroy(f);
+    free(labels);
+    free(lp);
+    hr_csv_free(t);
+    hr_pconf_free(pc);
+    return st;
+}
+
 /* ---- Evolve folders ---- */
 
 static const char *fitness_kind(const hr_pconf *pc)
@@ -1867,9 +2052,14 @@ int hr_plot_folder(const char *dir, const hr_plot_options *opt)
         st = plot_run(&c);
     else if (exists(dir, "traces.csv"))
         st = plot_simulate(&c);
+    else if (exists(dir, "recording.h5"))
+        st = plot_record(&c);
+    else if (exists(dir, "design.csv"))
+        st = plot_design(&c);
     else
         return HR_ERROR(HR_EINVAL, "%s: nothing to plot (allowed: a folder with compare.csv, "
-                        "generations.csv, readout.csv or traces.csv)", dir);
+                        "generations.csv, readout.csv, traces.csv, recording.h5 or design.csv)",
+                        dir);
     if (!st && c.o.movie) {
         char path[1300];
         st = hr__plot_movie(c.dir, c.out, &c.o, path, sizeof path);

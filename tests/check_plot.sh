@@ -70,4 +70,23 @@ if $H simulate $F/simulate/config.xml --out "$T/sim" >/dev/null 2>"$T/err" &&
    [ "$(png_size "$T/sim/snapshot_run3.png")" = "640 400" ]; then ok "simulate: snapshot_run3.png 640 x 400"
 else bad "simulate snapshots: $(cat "$T/err")"; fi
 
+# record and design draw their figures by default; plot redraws them.
+if $H record tests/tank/tiny.xml --out "$T/rec" >/dev/null 2>"$T/err" && [ -s "$T/rec/traces.png" ] &&
+   $H plot "$T/rec" --out "$T/rec2" -q 2>"$T/err" && [ "$(png_size "$T/rec2/traces.png" | cut -d" " -f1)" = 640 ]
+then ok "record: traces.png of the recording, and plot redraws it"; else bad "record figures: $(cat "$T/err")"; fi
+$H record tests/tank/tiny.xml --out "$T/recn" --no-plots >/dev/null 2>&1
+[ -s "$T/recn/recording.h5" ] && ! ls "$T/recn" | grep -q png && ok "record --no-plots: no figures" || bad "record --no-plots"
+if $H design configs/xnor-amplitude.xml --out "$T/des" --method all --sweeps 5 -q 2>"$T/err" && [ -s "$T/des/design.png" ] &&
+   $H plot "$T/des" --out "$T/des2" --format svg -q 2>"$T/err" && grep -q "<svg" "$T/des2/design.svg"
+then ok "design: design.png, and plot redraws it (svg)"; else bad "design figures: $(cat "$T/err")"; fi
+$H design configs/xnor-amplitude.xml --out "$T/desn" --no-plots -q >/dev/null 2>&1
+[ -s "$T/desn/design.csv" ] && ! ls "$T/desn" | grep -q png && ok "design --no-plots: no figures" || bad "design --no-plots"
+cp -r "$T/des" "$T/desbad"
+sed '2s/,\([0-9.]*\) \([0-9.]*\) /,\1 x\2 /' "$T/des/design.csv" >"$T/desbad/design.csv"
+expect_error "design.csv with a bad time" "^$T/desbad/design.csv:2: times '.*' \(allowed: numbers separated by spaces\)" \
+    $H plot "$T/desbad" --out "$T/o"
+cp -r "$T/recn" "$T/recbad"
+head -c 3000 "$T/recn/recording.h5" >"$T/recbad/recording.h5"
+expect_error "a truncated recording" "recording.h5" $H plot "$T/recbad" --out "$T/o"
+
 exit $fail
