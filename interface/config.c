@@ -97,6 +97,13 @@ static void put_escaped(FILE *f, const char *t)
 
 static void schema_settings(FILE *f, const hr_param_spec *spec, const char *indent)
 {
+    /* A kind without settings (hydrores record's tap) is plain <empty/>: an
+     * <interleave> of <empty/> alone is valid RELAX NG, but libxml2 2.9.14 leaks its
+     * interleave partition when it simplifies one away (LeakSanitizer, record). */
+    if (!spec->name) {
+        fprintf(f, "%s<empty/>\n", indent);
+        return;
+    }
     fprintf(f, "%s<interleave>\n", indent);
     for (const hr_param_spec *p = spec; p->name; p++) {
         fprintf(f, "%s  <optional><element name=\"%s\"><a:documentation>", indent, p->name);
