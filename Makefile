@@ -47,7 +47,9 @@ endif
 ifneq ($(SANITIZER),)
 BUILD    ?= build/san
 SANFLAGS  = -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=undefined
-OPT       = -O1 -g
+# -O2 as the product build (ASan and UBSan both work at -O2): the same code the
+# users run, and the sanitizer pass of .ci/run ~25% faster than at -O1.
+OPT       = -O2 -g
 else
 BUILD    ?= build
 SANFLAGS  =

@@ -138,7 +138,7 @@ big=$(printf '%0200d' 1)
 expect "a 200-digit number" 2 "too long for a number" $H run $C --out "$T/o20" --set "substrate.nu=$big"
 expect "two readout times in one output sample" 0 "read the same sample" $H run $C --out "$T/o21" --set readout.t1=42.05 --quiet --no-plots
 grep -v 'name="t3"' $C >"$T/far.xml"
-expect "a readout time far outside the genes' window" 0 "t3 = 500 is far outside the window 40 \.\. 60" $H run "$T/far.xml" --out "$T/o22" --set readout.t3=500 --quiet --no-plots
+expect "a readout time far outside the genes' window" 0 "t3 = 100 is far outside the window 40 \.\. 60" $H run "$T/far.xml" --out "$T/o22" --set readout.t3=100 --quiet --no-plots
 head -1 "$T/A/archive.csv" | grep -q ',encoder.freq0,encoder.freq1,encoder.low0' && ok "archive.csv has the genes' targets in physical units" || bad "archive.csv lacks target columns"
 HR_PROGRESS_EVERY=0.3 $H evolve $C --out "$T/P" --set substrate.n=256 --set evolve.random=200 --set evolve.batch=200 --max-evals 200 --no-plots >/dev/null 2>"$T/p.err"
 grep -Eq '^evals [0-9]+/200 ' "$T/p.err" && ok "progress lines when stderr is not a terminal" || bad "no progress lines into a pipe: $(head -c 200 "$T/p.err")"
