@@ -146,7 +146,9 @@ endif
 mpi:
 	@$(MAKE) --no-print-directory MPI=1 build/mpi/hydrores
 
-test-run: all $(if $(MPI_BIN),mpi)
+# The sanitizer pass builds what it runs (not the benchmarks, which the normal
+# pass compiles with the same warnings).
+test-run: $(if $(SANITIZER),$(BIN) $(TEST_BIN),all) $(if $(MPI_BIN),mpi)
 	@BUILD=$(BUILD) HYDRORES=$(BIN) HYDRORES_MPI=$(MPI_BIN) sh tests/run-all.sh $(TEST_BIN)
 
 bench: deps
