@@ -6,7 +6,7 @@
  * with unit lower-triangular L, so det X = sign(P) prod u_ii. The product
  * is accumulated as a mantissa in [0.5, 1) and a binary exponent (frexp),
  * which neither underflows nor overflows for any n. Everything built on
- * singular values uses the thin Jacobi SVD of linalg.h. */
+ * singular values uses the thin SVD of linalg.h (Golub-Reinsch). */
 #include "reservoir/separability.h"
 #include <float.h>
 #include <limits.h>

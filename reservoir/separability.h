@@ -46,9 +46,9 @@ int hr_metric_logdet_gram(const double *x, size_t m, size_t n, double lambda,
                           double *logdet);
 
 /* The min(m, n) singular values of x, in descending order, into s
- * (caller-allocated, min(m, n) doubles). One-sided Jacobi SVD (GSL), which
- * gets small singular values to high relative accuracy. An all-zero x gives
- * all-zero s. */
+ * (caller-allocated, min(m, n) doubles). Golub-Reinsch SVD (GSL, after a QR
+ * step), backward stable: errors below a small multiple of eps * s_max. An
+ * all-zero x gives all-zero s. */
 int hr_metric_singular_values(const double *x, size_t m, size_t n, double *s);
 
 /* Relative tolerance meaning "the default" for hr_metric_rank and the

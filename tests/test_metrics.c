@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_linalg.h>
@@ -202,6 +203,117 @@ static void test_singular_values_diag(void **state)
     assert_status(hr_metric_singular_values(xt, 3, 4, s), HR_OK);
     assert_rel(s[0], 7.1, 1e-15);
     assert_rel(s[2], 0.5, 1e-15);
+}
+
+/* Applies the Householder reflection I - 2 v vᵀ / (vᵀ v) to the rows
+ * (left) of the m x n row-major a: a stays exactly as well conditioned. */
+static void reflect_rows(double *a, size_t m, size_t n, const double *v)
+{
+    double vv = 0;
+    for (size_t i = 0; i < m; i++)
+        vv += v[i] * v[i];
+    for (size_t j = 0; j < n; j++) {
+        double d = 0;
+        for (size_t i = 0; i < m; i++)
+            d += v[i] * a[i * n + j];
+        for (size_t i = 0; i < m; i++)
+            a[i * n + j] -= 2 * d / vv * v[i];
+    }
+}
+
+/* A dense m x n matrix (m >= n) with known singular values s: Q1 [diag(s); 0] Q2ᵀ,
+ * Q1 and Q2 products of three random Householder reflections each. */
+static double *with_singular_values(size_t m, size_t n, const double *s, unsigned long seed)
+{
+    double *a = calloc(m * n, sizeof *a), *at = malloc(m * n * sizeof *at);
+    double *v = malloc(m * sizeof *v);
+    assert_non_null(a);
+    assert_non_null(at);
+    assert_non_null(v);
+    for (size_t j = 0; j < n; j++)
+        a[j * n + j] = s[j];
+    for (int k = 0; k < 3; k++) {
+        fill_random(v, m, seed + (unsigned long)k);
+        reflect_rows(a, m, n, v); /* Q1 from the left */
+    }
+    for (int k = 0; k < 3; k++) { /* Q2ᵀ from the right: reflect the rows of aᵀ */
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                at[j * m + i] = a[i * n + j];
+        fill_random(v, n, seed + 10 + (unsigned long)k);
+        reflect_rows(at, n, m, v);
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                a[i * n + j] = at[j * m + i];
+    }
+    free(at);
+    free(v);
+    return a;
+}
+
+/* Singular values of readout matrices as wide as an ESN's or an LRU's (300
+ * and 500 features) against their known values, in both orientations. GSL's
+ * one-sided Jacobi, used until 2026-12-03, returned these with errors of 10%
+ * to 100% (and GSL_SUCCESS) beyond about 250 columns; Golub-Reinsch is
+ * backward stable: |ds| <= c eps s_max, so with s in [0.01, 1] (cond 100)
+ * 1e-10 relative leaves a factor 1e3 over the ~1e-13 it reaches. */
+static void test_singular_values_wide(void **state)
+{
+    static const size_t shape[][2] = {{600, 300}, {700, 500}};
+    for (int c = 0; c < 2; c++) {
+        size_t m = shape[c][0], n = shape[c][1];
+        double *s = malloc(n * sizeof *s), *got = malloc(n * sizeof *got);
+        double *at = malloc(m * n * sizeof *at);
+        assert_non_null(s);
+        assert_non_null(got);
+        assert_non_null(at);
+        for (size_t j = 0; j < n; j++)
+            s[j] = pow(0.01, (double)j / (double)(n - 1)); /* 1 down to 0.01 */
+        double *a = with_singular_values(m, n, s, 100 + (unsigned long)c);
+        assert_status(hr_metric_singular_values(a, m, n, got), HR_OK);
+        double worst = 0;
+        for (size_t j = 0; j < n; j++)
+            worst = fmax(worst, fabs(got[j] - s[j]) / s[j]);
+        print_message("      %zu x %zu: worst relative error of the singular values %.2g\n",
+                      m, n, worst);
+        assert_true(worst < 1e-10);
+        for (size_t i = 0; i < m; i++) /* the transpose (m < n) */
+            for (size_t j = 0; j < n; j++)
+                at[j * m + i] = a[i * n + j];
+        assert_status(hr_metric_singular_values(at, n, m, got), HR_OK);
+        for (size_t j = 0; j < n; j++)
+            assert_true(fabs(got[j] - s[j]) / s[j] < 1e-10);
+        /* Ridge on it solves the normal equations (XᵀX + λI) w = Xᵀy: residual
+         * relative to |Xᵀy|, at cond(XᵀX + λI) <= 1e4, to 1e-9. */
+        double *y = malloc(m * sizeof *y), *w = malloc(n * sizeof *w);
+        assert_non_null(y);
+        assert_non_null(w);
+        fill_random(y, m, 7);
+        const double lam = 1e-4;
+        assert_status(hr_linreg_ridge(a, m, n, y, 1, 0, lam, w), HR_OK);
+        double *xw = calloc(m, sizeof *xw), rmax = 0, bmax = 0;
+        assert_non_null(xw);
+        for (size_t i = 0; i < m; i++)
+            for (size_t j = 0; j < n; j++)
+                xw[i] += a[i * n + j] * w[j];
+        for (size_t j = 0; j < n; j++) {
+            double r = lam * w[j], b = 0;
+            for (size_t i = 0; i < m; i++) {
+                r += a[i * n + j] * xw[i];
+                b += a[i * n + j] * y[i];
+            }
+            rmax = fmax(rmax, fabs(r - b));
+            bmax = fmax(bmax, fabs(b));
+        }
+        assert_true(rmax / bmax < 1e-9);
+        free(xw);
+        free(y);
+        free(w);
+        free(a);
+        free(at);
+        free(s);
+        free(got);
+    }
 }
 
 static void test_rank_low_rank(void **state)
@@ -624,6 +736,7 @@ int main(void)
         cmocka_unit_test(test_ridge_closed_form),
         cmocka_unit_test(test_ridge_select),
         cmocka_unit_test(test_predict),
+        cmocka_unit_test(test_singular_values_wide),
         cmocka_unit_test(test_accuracy),
         cmocka_unit_test(test_mse_nrmse_r2),
         cmocka_unit_test(test_errors),
