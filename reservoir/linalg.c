@@ -71,7 +71,7 @@ int hr__svd_of(const char *fn, gsl_matrix *a, svd *d)
         gsl_vector_free(vw);
         return hr__nomem(fn, m, p);
     }
-    int gs = d->r ? gsl_linalg_SV_decomp_mod(work, xw, q, d->s, vw) : GSL_SUCCESS;
+    int gs = gsl_linalg_SV_decomp_mod(work, xw, q, d->s, vw);
     gsl_matrix_free(xw);
     gsl_vector_free(vw);
     if (gs != GSL_SUCCESS) {

@@ -17,14 +17,9 @@ fail=0
 ok() { echo "  ok   $1"; }
 bad() { echo "  FAIL $1"; fail=1; }
 C=configs/xnor-amplitude.xml
-# A small, fast variant: coarse KdV grid, 300 evaluations in batches of 50
-# (200 on a 128-point grid under the sanitizers, HR_SANITIZED=1 in .ci/run's
-# second pass: the random phase and two batches, the same code at a quarter of
-# their cost; the first pass checks the same at 256 and 300).
-N=300
-KN=256
-[ "${HR_SANITIZED:-0}" = 1 ] && N=200 && KN=128
-S="--set substrate.n=$KN --set evolve.random=100 --set evolve.batch=50 --set evolve.bins=10 --quiet"
+# The small, fast variant of tests/small_evolution.sh ($N evaluations).
+. tests/small_evolution.sh
+S="$SMALL --quiet"
 
 $H evolve $C --out "$T/full" $S --max-evals $N --seed 7 --threads 2 >"$T/full.log" 2>&1 || { bad "uninterrupted run failed"; cat "$T/full.log"; }
 [ -s "$T/full/archive.csv" ] && [ -s "$T/full/best.xml" ] && [ -s "$T/full/generations.csv" ] && [ -s "$T/full/summary.csv" ] \

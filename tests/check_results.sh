@@ -10,14 +10,8 @@ fail=0
 ok() { echo "  ok   $1"; }
 bad() { echo "  FAIL $1"; fail=1; }
 C=configs/xnor-amplitude.xml
-# Evaluations of the small evolutions: 300, or 200 under the sanitizers
-# on a 128-point grid (HR_SANITIZED=1, .ci/run's second pass: the random
-# phase and two batches on a coarser grid, the same code at a quarter of the
-# sanitizers' 5-7x cost; the first pass checks the same at 256 and 300).
-N=300
-KN=256
-[ "${HR_SANITIZED:-0}" = 1 ] && N=200 && KN=128
-S="--set substrate.n=$KN --set evolve.random=100 --set evolve.batch=50 --set evolve.bins=10 --quiet --no-plots"
+. tests/small_evolution.sh
+S="$SMALL --quiet --no-plots"
 # expect NAME STATUS REGEX CMD...: CMD exits with STATUS and stderr matches REGEX.
 expect() {
     name=$1 want=$2 re=$3

@@ -28,17 +28,17 @@ for j in $(seq 2 $i); do
         done
     done
 done
-# The evolution on check_evolve.sh's small variant (coarse grid, batches of
-# 50): stopped after its random phase and two batches, resumed to 300.
-E="--set substrate.n=256 --set evolve.random=100 --set evolve.batch=50 --set evolve.bins=10"
-E="$E --seed 4 --quiet --no-plots"
-"$first" evolve configs/xnor-amplitude.xml --out "$T/whole" $E --max-evals 300 >/dev/null
+# The small evolution of tests/small_evolution.sh: stopped after its random
+# phase and two batches (200 evaluations), resumed to $N.
+. tests/small_evolution.sh
+E="$SMALL --seed 4 --quiet --no-plots"
+"$first" evolve configs/xnor-amplitude.xml --out "$T/whole" $E --max-evals $N >/dev/null
 i=0
 for h in "$@"; do
     i=$((i + 1))
     [ "$i" -eq 1 ] && continue
     "$first" evolve configs/xnor-amplitude.xml --out "$T/part$i" $E --max-evals 200 >/dev/null
-    "$h" evolve --resume "$T/part$i" --max-evals 300 --quiet --no-plots >/dev/null
+    "$h" evolve --resume "$T/part$i" --max-evals $N --quiet --no-plots >/dev/null
     if cmp -s "$T/whole/archive.csv" "$T/part$i/archive.csv"; then
         echo "  ok   checkpoint of build 1 resumed by build $i: the uninterrupted archive"
     else

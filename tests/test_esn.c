@@ -291,6 +291,50 @@ static void test_reservoirpy(void **state)
     free(want);
 }
 
+/* Ridge with bias by the normal equations (AᵀA + λI) w = Aᵀb of the centred
+ * x (m x n) and y, solved by Cholesky: the largest difference between its
+ * predictions for the k rows xs and pred; *ysd is y's standard deviation. */
+static double ridge_by_normal_equations(const double *x, const double *y, size_t m, size_t n,
+                                        double lambda, const double *xs, size_t k,
+                                        const double *pred, double *ysd)
+{
+    double *xm = calloc(n, sizeof *xm), ym = 0, var = 0, worst = 0;
+    gsl_matrix *g = gsl_matrix_calloc(n, n);
+    gsl_vector *w = gsl_vector_calloc(n);
+    assert_non_null(xm);
+    assert_non_null(g);
+    assert_non_null(w);
+    for (size_t i = 0; i < m; i++) {
+        for (size_t j = 0; j < n; j++)
+            xm[j] += x[i * n + j] / (double)m;
+        ym += y[i] / (double)m;
+    }
+    for (size_t i = 0; i < m; i++) {
+        var += (y[i] - ym) * (y[i] - ym) / (double)m;
+        for (size_t j = 0; j < n; j++) {
+            double aj = x[i * n + j] - xm[j];
+            *gsl_vector_ptr(w, j) += aj * (y[i] - ym);
+            for (size_t l = 0; l < n; l++)
+                *gsl_matrix_ptr(g, j, l) += aj * (x[i * n + l] - xm[l]);
+        }
+    }
+    for (size_t j = 0; j < n; j++)
+        *gsl_matrix_ptr(g, j, j) += lambda;
+    assert_int_equal(gsl_linalg_cholesky_decomp1(g), 0);
+    assert_int_equal(gsl_linalg_cholesky_svx(g, w), 0);
+    for (size_t i = 0; i < k; i++) {
+        double p = ym;
+        for (size_t j = 0; j < n; j++)
+            p += (xs[i * n + j] - xm[j]) * gsl_vector_get(w, j);
+        worst = fmax(worst, fabs(pred[i] - p));
+    }
+    *ysd = sqrt(var);
+    free(xm);
+    gsl_matrix_free(g);
+    gsl_vector_free(w);
+    return worst;
+}
+
 /* NARMA10 with 100 units (sr 0.95, input scaling 0.2, bias 0.2 x bernoulli,
  * dense W_in and b), ridge readout with lambda chosen on a validation
  * block: held-out NRMSE in 0.28 .. 0.45, the range reported for 100-unit
@@ -338,48 +382,15 @@ static void test_narma10(void **state)
     assert_status(hr_task_score_test(t, pred, &sc), HR_OK);
     print_message("NARMA10, 100-unit ESN: held-out NRMSE %.4f (lambda %g)\n", sc.value, lambda);
     assert_true(sc.value > 0.28 && sc.value < 0.45);
-    /* The same ridge by another route: the normal equations (AᵀA + λI) w = Aᵀb
-     * of the centred states and targets, by Cholesky. cond(AᵀA + λI) is about
-     * 3e7 here, so the normal equations keep ~8 of 16 digits: the held-out
-     * predictions must agree to 1e-5 of the target's standard deviation. */
-    {
-        size_t m = tr + va, n = 100;
-        double xm[100] = {0}, ym = 0, ysd = 0;
-        for (size_t i = 0; i < m; i++) {
-            for (size_t j = 0; j < n; j++)
-                xm[j] += xt[i * n + j] / (double)m;
-            ym += yt[i] / (double)m;
-        }
-        gsl_matrix *g = gsl_matrix_calloc(n, n);
-        gsl_vector *rhs = gsl_vector_calloc(n);
-        for (size_t i = 0; i < m; i++) {
-            ysd += (yt[i] - ym) * (yt[i] - ym) / (double)m;
-            for (size_t j = 0; j < n; j++) {
-                double aj = xt[i * n + j] - xm[j];
-                *gsl_vector_ptr(rhs, j) += aj * (yt[i] - ym);
-                for (size_t k = 0; k < n; k++)
-                    *gsl_matrix_ptr(g, j, k) += aj * (xt[i * n + k] - xm[k]);
-            }
-        }
-        for (size_t j = 0; j < n; j++)
-            *gsl_matrix_ptr(g, j, j) += lambda;
-        assert_int_equal(gsl_linalg_cholesky_decomp1(g), 0);
-        assert_int_equal(gsl_linalg_cholesky_svx(g, rhs), 0);
-        ysd = sqrt(ysd);
-        const double *xs = x + (t->washout + t->n_train) * 100;
-        double worst = 0;
-        for (size_t i = 0; i < t->n_test; i++) {
-            double p2 = ym;
-            for (size_t j = 0; j < n; j++)
-                p2 += (xs[i * n + j] - xm[j]) * gsl_vector_get(rhs, j);
-            worst = fmax(worst, fabs(pred[i] - p2));
-        }
-        print_message("ridge against the normal equations: worst held-out difference %.2g "
-                      "(target sd %.3g)\n", worst, ysd);
-        assert_true(worst < 1e-5 * ysd);
-        gsl_matrix_free(g);
-        gsl_vector_free(rhs);
-    }
+    /* The same ridge by another route: cond(AᵀA + λI) is about 3e7 here, so
+     * the normal equations keep ~8 of 16 digits: the held-out predictions
+     * must agree to 1e-5 of the target's standard deviation. */
+    double ysd, worst = ridge_by_normal_equations(xt, yt, tr + va, 100, lambda,
+                                                  x + (t->washout + t->n_train) * 100,
+                                                  t->n_test, pred, &ysd);
+    print_message("ridge against the normal equations: worst held-out difference %.2g "
+                  "(target sd %.3g)\n", worst, ysd);
+    assert_true(worst < 1e-5 * ysd);
     free(pred);
     free(x);
     hr_esn_destroy(e);
